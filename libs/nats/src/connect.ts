@@ -1,0 +1,45 @@
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { Logger } from '@chat/logging';
+
+export type { NatsConnection };
+
+const disconnected = new WeakSet<NatsConnection>();
+
+/** False while the client is between a disconnect and a reconnect (or closed). */
+export function isNatsConnected(nc: NatsConnection): boolean {
+  return !nc.isClosed() && !disconnected.has(nc);
+}
+
+export interface NatsOptions {
+  url: string;
+  name: string;
+  user?: string;
+  pass?: string;
+}
+
+/**
+ * Connects and keeps reconnecting forever: a service must outlive a NATS outage, not exit.
+ * Status changes are logged so an operator sees disconnects and reconnects.
+ */
+export async function connectNats(opts: NatsOptions, log: Logger): Promise<NatsConnection> {
+  const nc = await connect({
+    servers: opts.url.split(',').map((s) => s.trim()),
+    name: opts.name,
+    user: opts.user,
+    pass: opts.pass,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 500,
+    waitOnFirstConnect: true,
+    pingInterval: 10_000,
+  });
+  void (async () => {
+    for await (const status of nc.status()) {
+      if (status.type === 'ping') continue;
+      if (status.type === 'disconnect') disconnected.add(nc);
+      if (status.type === 'reconnect') disconnected.delete(nc);
+      log.info({ nats: status.type }, 'nats status');
+    }
+  })();
+  log.info({ server: nc.getServer() }, 'nats connected');
+  return nc;
+}

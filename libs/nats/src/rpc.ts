@@ -1,0 +1,66 @@
+import { type NatsConnection, type Msg } from '@nats-io/transport-node';
+import { AppError, isErrorCode, toAppError, type ChatMethod, type ChatRpc, type RpcReply } from '@chat/contracts';
+import type { Logger } from '@chat/logging';
+import { CHAT_QUEUE, subjects } from './subjects.ts';
+
+const encoder = new TextEncoder();
+
+export type ChatClient = <M extends ChatMethod>(method: M, req: ChatRpc[M]['req']) => Promise<ChatRpc[M]['res']>;
+
+/**
+ * Calls the chat service. A missing or silent chat service, or a NATS outage, becomes
+ * UNAVAILABLE: the contract's "a backend is down, retry later".
+ */
+export function createChatClient(nc: NatsConnection, opts: { timeoutMs?: number } = {}): ChatClient {
+  const timeout = opts.timeoutMs ?? 5000;
+  return async (method, req) => {
+    let reply: Msg;
+    try {
+      if (nc.isClosed()) throw new AppError('UNAVAILABLE', 'messaging backend unavailable');
+      reply = await nc.request(subjects.chatRpc(method), encoder.encode(JSON.stringify(req)), { timeout });
+    } catch (err) {
+      if (err instanceof AppError) throw err;
+      // No responders, a timeout or a closed connection: all mean the backend is away.
+      throw new AppError('UNAVAILABLE', 'chat service unavailable, retry later', 1000, { cause: err });
+    }
+    const body = reply.json<RpcReply<typeof method>>();
+    if (body.ok) return body.result;
+    const code = isErrorCode(body.error.code) ? body.error.code : 'INTERNAL';
+    throw new AppError(code, body.error.message);
+  };
+}
+
+export type ChatHandlers = { [M in ChatMethod]: (req: ChatRpc[M]['req']) => Promise<ChatRpc[M]['res']> };
+
+/** Serves the chat RPC in the `chat` queue group: any replica may answer any request. */
+export function serveChatRpc(nc: NatsConnection, handlers: ChatHandlers, log: Logger) {
+  const sub = nc.subscribe(subjects.chatRpcAll, { queue: CHAT_QUEUE });
+  const inFlight = new Set<Promise<void>>();
+  const handle = async (msg: Msg) => {
+    const method = msg.subject.slice('chat.rpc.'.length) as ChatMethod;
+    const handler = handlers[method] as ((req: unknown) => Promise<unknown>) | undefined;
+    let reply: RpcReply<ChatMethod>;
+    try {
+      if (!handler) throw new AppError('BAD_REQUEST', `unknown chat method ${method}`);
+      reply = { ok: true, result: (await handler(msg.json())) as ChatRpc[ChatMethod]['res'] };
+    } catch (err) {
+      const appErr = toAppError(err);
+      if (appErr.code === 'INTERNAL' || appErr.code === 'UNAVAILABLE') log.error({ err, method }, 'chat rpc failed');
+      reply = { ok: false, error: { code: appErr.code, message: appErr.message } };
+    }
+    msg.respond(encoder.encode(JSON.stringify(reply)));
+  };
+  void (async () => {
+    for await (const msg of sub) {
+      const p = handle(msg).finally(() => inFlight.delete(p));
+      inFlight.add(p);
+    }
+  })();
+  return {
+    /** Stops taking requests and waits for the ones in flight. */
+    async stop() {
+      await sub.drain();
+      await Promise.allSettled([...inFlight]);
+    },
+  };
+}

@@ -1,0 +1,2 @@
+export * from './shutdown.ts';
+export * from './health-server.ts';

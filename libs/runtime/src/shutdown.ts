@@ -1,0 +1,32 @@
+import type { Logger } from '@chat/logging';
+
+type Step = () => unknown;
+
+/**
+ * Runs the steps in order on SIGTERM/SIGINT (pass them in reverse order of start), then
+ * exits. A second signal, or a step hanging past the deadline, exits at once.
+ */
+export function onShutdown(log: Logger, steps: Step[], opts: { deadlineMs?: number } = {}): void {
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    const deadline = setTimeout(() => {
+      log.error('shutdown deadline passed; exiting');
+      process.exit(1);
+    }, opts.deadlineMs ?? 9000);
+    deadline.unref();
+    for (const step of steps) {
+      try {
+        await step();
+      } catch (err) {
+        log.warn({ err }, 'shutdown step failed');
+      }
+    }
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}

@@ -1,0 +1,4 @@
+export * from './ws-client.ts';
+export * from './postgres.ts';
+export * from './stack.ts';
+export * from './processes.ts';

@@ -1,0 +1,120 @@
+/**
+ * The embedded stack behind `npm start`: its own nats-server (unless NATS_URL is set), one
+ * chat (PGlite under DATA_DIR unless DATABASE_URL is set), one broadcast and GATEWAYS
+ * gateways on PORT, PORT+1, ... Each service is its own process, as in production; a
+ * service that crashes is restarted. Ctrl-C stops everything in reverse order.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { startNatsServer, type EmbeddedNats } from '@chat/nats';
+
+const root = resolve(import.meta.dirname, '..');
+const env = process.env;
+const port = Number(env.PORT ?? 3000);
+const gateways = Math.max(1, Number(env.GATEWAYS ?? 1));
+const dataDir = resolve(env.DATA_DIR ?? join(root, '.data'));
+mkdirSync(dataDir, { recursive: true });
+
+function persistentSecret(): string {
+  const file = join(dataDir, 'jwt-secret');
+  if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600 });
+  return readFileSync(file, 'utf8').trim();
+}
+
+interface Service {
+  name: string;
+  main: string;
+  env: Record<string, string>;
+  child?: ChildProcess;
+  restarts: number;
+}
+
+let stopping = false;
+let nats: EmbeddedNats | undefined;
+const natsUrl = env.NATS_URL ?? (nats = await startNatsServer({ storeDir: join(dataDir, 'nats'), port: env.NATS_PORT ? Number(env.NATS_PORT) : undefined })).url;
+if (nats) nats.process.once('exit', (code) => !stopping && fail(`embedded nats-server exited (${code})`));
+
+const common = { NATS_URL: natsUrl, DATA_DIR: dataDir, LOG_LEVEL: env.LOG_LEVEL ?? 'info', JWT_SECRET: env.JWT_SECRET ?? persistentSecret() };
+const services: Service[] = [
+  { name: 'chat', main: 'services/chat/src/main.ts', env: { SERVER_ID: 'chat-1' }, restarts: 0 },
+  { name: 'broadcast', main: 'services/broadcast/src/main.ts', env: { SERVER_ID: 'broadcast-1' }, restarts: 0 },
+  ...Array.from({ length: gateways }, (_, i) => ({
+    name: `gateway-${i + 1}`,
+    main: 'services/gateway/src/main.ts',
+    env: { PORT: String(port + i), SERVER_ID: `gw-${i + 1}` },
+    restarts: 0,
+  })),
+];
+
+function launch(service: Service) {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, service.main)], {
+    cwd: root,
+    env: { ...env, ...common, ...service.env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  service.child = child;
+  child.once('exit', (code, signal) => {
+    if (stopping) return;
+    service.restarts += 1;
+    const delay = Math.min(10_000, 500 * 2 ** Math.min(service.restarts, 5));
+    console.error(`[stack] ${service.name} exited (${signal ?? code}); restarting in ${delay} ms`);
+    setTimeout(() => !stopping && launch(service), delay);
+  });
+}
+
+function fail(message: string): never {
+  console.error(`[stack] ${message}`);
+  void stop(1);
+  throw new Error(message);
+}
+
+async function waitReady(url: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await fetch(url).then((r) => r.ok, () => false);
+    if (ok) return true;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return false;
+}
+
+function exited(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((r) => child.once('exit', () => r()));
+}
+
+async function stop(code = 0) {
+  if (stopping) return;
+  stopping = true;
+  console.error('[stack] stopping');
+  // Reverse order of the data path: gateways first, NATS last.
+  for (const group of [services.filter((s) => s.name.startsWith('gateway')), services.filter((s) => s.name === 'broadcast'), services.filter((s) => s.name === 'chat')]) {
+    for (const s of group) s.child?.kill('SIGTERM');
+    await Promise.all(group.map((s) => exited(s.child)));
+  }
+  await nats?.stop();
+  process.exit(code);
+}
+
+process.on('SIGINT', () => void stop());
+process.on('SIGTERM', () => void stop());
+
+for (const service of services) launch(service);
+const urls = Array.from({ length: gateways }, (_, i) => `http://localhost:${port + i}`);
+const ready = await Promise.all(urls.map((u) => waitReady(`${u}/ready`, 60_000)));
+if (ready.includes(false)) fail('gateways did not become ready within 60 s (see the logs above)');
+
+const lines = [
+  '',
+  'Chat stack is running',
+  ...urls.flatMap((u, i) => [
+    `  gateway ${i + 1}:  web ${u}/   websocket ${u.replace('http', 'ws')}/ws   api ${u}/api/v1`,
+  ]),
+  `  NATS:       ${natsUrl}${nats ? ' (embedded)' : ''}`,
+  `  storage:    ${env.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${join(dataDir, 'pglite')}`}`,
+  '  Ctrl-C stops everything; data is kept for the next start.',
+  '',
+];
+console.log(lines.join('\n'));

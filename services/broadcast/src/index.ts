@@ -1,0 +1,2 @@
+export { createBroadcaster } from './consumer.ts';
+export { eventToFanout, type FanoutMessage } from './fanout.ts';

@@ -1,0 +1,62 @@
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Logger } from '@chat/logging';
+import { ensureEventStream, serveChatRpc, type ChatHandlers } from '@chat/nats';
+import type { Database } from './db/database.ts';
+import { createMessageService } from './messages/message-service.ts';
+import { createOutboxRelay } from './outbox/relay.ts';
+import { createRoomService } from './rooms/room-service.ts';
+import { createUserService } from './users/user-service.ts';
+
+export interface ChatApp {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  outboxBacklog(): Promise<number>;
+}
+
+/** Wires the chat service; never opens connections itself (main.ts does). */
+export function buildChatApp(deps: {
+  nc: NatsConnection;
+  db: Database;
+  log: Logger;
+  streamReplicas?: number;
+  beforePublish?: () => Promise<void>;
+}): ChatApp {
+  const log = deps.log.child({ module: 'chat' });
+  const relay = createOutboxRelay({ db: deps.db, nc: deps.nc, log, beforePublish: deps.beforePublish });
+  const onCommit = () => relay.kick();
+  const rooms = createRoomService({ db: deps.db, onCommit });
+  const messages = createMessageService({ db: deps.db, onCommit });
+  const users = createUserService({ db: deps.db });
+
+  const handlers: ChatHandlers = {
+    'session.open': (actor) => users.openSession(actor),
+    'room.create': rooms.create,
+    'room.list': rooms.list,
+    'room.get': rooms.get,
+    'room.join': rooms.join,
+    'room.leave': rooms.leave,
+    'room.members': rooms.members,
+    'room.invite': rooms.invite,
+    'message.send': messages.send,
+    'dm.send': messages.sendDirect,
+    'message.history': messages.history,
+    'message.read': messages.markRead,
+    'room.catchUp': messages.catchUp,
+    'user.rooms': async ({ userId }) => ({ roomIds: await users.roomIds(userId) }),
+    stats: () => users.stats(),
+  };
+
+  let server: ReturnType<typeof serveChatRpc> | undefined;
+  return {
+    async start() {
+      await ensureEventStream(deps.nc, { replicas: deps.streamReplicas });
+      server = serveChatRpc(deps.nc, handlers, log);
+      log.info('chat service serving');
+    },
+    async stop() {
+      await server?.stop();
+      await relay.stop();
+    },
+    outboxBacklog: () => relay.backlog(),
+  };
+}

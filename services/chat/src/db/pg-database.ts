@@ -1,0 +1,37 @@
+import pg from 'pg';
+import type { Database, Row, Sql } from './database.ts';
+
+// bigint columns (seq, timestamps) fit in a double for the lifetime of this product.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+
+export function createPgDatabase(connectionString: string, opts: { max?: number } = {}): Database {
+  const pool = new pg.Pool({ connectionString, max: opts.max ?? 10, connectionTimeoutMillis: 5000 });
+  // An idle client losing its server (PostgreSQL restart) must not crash the process.
+  pool.on('error', () => {});
+  const query = async <T extends Row>(text: string, params?: unknown[]) => (await pool.query(text, params)).rows as T[];
+  return {
+    kind: 'postgres',
+    query,
+    async tx<T>(fn: (q: Sql) => Promise<T>): Promise<T> {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await fn({ query: async <R extends Row>(text: string, params?: unknown[]) => (await client.query(text, params)).rows as R[] });
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    async exec(script) {
+      await pool.query(script);
+    },
+    async ping() {
+      await pool.query('SELECT 1');
+    },
+    close: () => pool.end(),
+  };
+}

@@ -1,0 +1,20 @@
+import { randomUUID } from 'node:crypto';
+import { eventRoomId, type ChatEvent } from '@chat/contracts';
+import { subjects } from '@chat/nats';
+import type { Sql } from '../db/database.ts';
+
+type NewEvent = ChatEvent extends infer E ? (E extends ChatEvent ? Omit<E, 'eventId' | 'occurredAt'> : never) : never;
+
+/**
+ * Writes an event into the outbox inside the caller's transaction, so the event exists
+ * exactly when the change it describes was committed. The eventId doubles as the
+ * JetStream Nats-Msg-Id that makes re-publishing after a crash a no-op.
+ */
+export async function appendEvent(q: Sql, event: NewEvent): Promise<void> {
+  const full = { ...event, eventId: randomUUID(), occurredAt: Date.now() } as ChatEvent;
+  await q.query('INSERT INTO outbox (event_id, subject, payload) VALUES ($1, $2, $3)', [
+    full.eventId,
+    subjects.chatEvent(eventRoomId(full)),
+    JSON.stringify(full),
+  ]);
+}

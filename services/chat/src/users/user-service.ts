@@ -1,0 +1,52 @@
+import { AppError, type Actor, type RoomState } from '@chat/contracts';
+import type { Database, Sql } from '../db/database.ts';
+
+export async function upsertUser(q: Sql, actor: Actor): Promise<void> {
+  await q.query(
+    `INSERT INTO users (user_id, username, updated_at) VALUES ($1, $2, $3)
+     ON CONFLICT (user_id) DO UPDATE SET username = EXCLUDED.username, updated_at = EXCLUDED.updated_at`,
+    [actor.userId, actor.username, Date.now()],
+  );
+}
+
+/** The user currently known by a username (in jwt mode the latest login wins). */
+export async function findUserByUsername(q: Sql, username: string): Promise<Actor> {
+  const [row] = await q.query<{ user_id: string; username: string }>(
+    'SELECT user_id, username FROM users WHERE username = $1 ORDER BY updated_at DESC LIMIT 1',
+    [username],
+  );
+  if (!row) throw new AppError('USER_NOT_FOUND', `user ${username} not found`);
+  return { userId: row.user_id, username: row.username };
+}
+
+export function createUserService(deps: { db: Database }) {
+  const { db } = deps;
+  return {
+    /** A login: records the user and returns the state of every room it belongs to. */
+    async openSession(actor: Actor): Promise<{ rooms: RoomState[] }> {
+      await upsertUser(db, actor);
+      const rows = await db.query<{ room_id: string; last_seq: number; last_read_seq: number }>(
+        `SELECT m.room_id, r.last_seq, m.last_read_seq FROM memberships m JOIN rooms r ON r.room_id = m.room_id
+          WHERE m.user_id = $1 ORDER BY m.joined_at`,
+        [actor.userId],
+      );
+      return {
+        rooms: rows.map((r) => {
+          const lastSeq = Number(r.last_seq);
+          const lastReadSeq = Number(r.last_read_seq);
+          return { roomId: r.room_id, lastSeq, lastReadSeq, unread: Math.max(0, lastSeq - lastReadSeq) };
+        }),
+      };
+    },
+    async roomIds(userId: string): Promise<string[]> {
+      const rows = await db.query<{ room_id: string }>('SELECT room_id FROM memberships WHERE user_id = $1', [userId]);
+      return rows.map((r) => r.room_id);
+    },
+    async stats(): Promise<{ rooms: number; users: number }> {
+      const [row] = await db.query<{ rooms: number; users: number }>(
+        'SELECT (SELECT count(*) FROM rooms)::int AS rooms, (SELECT count(*) FROM users)::int AS users',
+      );
+      return { rooms: Number(row?.rooms ?? 0), users: Number(row?.users ?? 0) };
+    },
+  };
+}

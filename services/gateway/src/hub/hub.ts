@@ -1,0 +1,168 @@
+/**
+ * The local socket hub: which of this gateway's connections are in which room and belong
+ * to which user, and the NATS subscriptions that feed them. A gateway subscribes to a
+ * room's fan-out subject only while one of its connections is in the room, so an event
+ * crosses NATS once per interested gateway, never once per user.
+ */
+import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
+import type { FanoutKind, UserAdd, UserRemove } from '@chat/contracts';
+import type { Logger } from '@chat/logging';
+import type { ChatClient } from '@chat/nats';
+import { subjects } from '@chat/nats';
+import { createRecentIds } from './recent-ids.ts';
+import { RoomFeed, type FeedConn, type Payload } from './room-feed.ts';
+
+export interface HubConn extends FeedConn {
+  readonly userId: string;
+  readonly rooms: Set<string>;
+}
+
+interface UserEntry<C> {
+  conns: Set<C>;
+  sub: Subscription;
+}
+
+export type Hub<C extends HubConn> = ReturnType<typeof createHub<C>>;
+
+export function createHub<C extends HubConn>(deps: { nc: NatsConnection; chat: ChatClient; log: Logger; gapWaitMs?: number }) {
+  const log = deps.log.child({ module: 'hub' });
+  const feeds = new Map<string, { feed: RoomFeed<C>; sub: Subscription }>();
+  const users = new Map<string, UserEntry<C>>();
+  const conns = new Set<C>();
+  const recent = createRecentIds(20_000);
+  const stats = { fanoutIn: 0, deliveries: 0 };
+
+  const feedDeps = {
+    catchUp: async (roomId: string, after: number, limit: number) => (await deps.chat('room.catchUp', { roomId, after, limit })).messages,
+    onError: (err: unknown, roomId: string) => log.warn({ err, roomId }, 'room catch-up failed'),
+    gapWaitMs: deps.gapWaitMs ?? 150,
+  };
+
+  function firstSighting(msg: Msg): boolean {
+    const eid = msg.headers?.get('eid');
+    return !eid || recent.firstSighting(eid);
+  }
+
+  function onRoomMessage(feed: RoomFeed<C>, msg: Msg) {
+    stats.fanoutIn += 1;
+    const seq = msg.headers?.get('seq');
+    if (seq) feed.deliverMessage(Number(seq), msg.data);
+    else if (firstSighting(msg)) feed.deliverFrame(msg.data);
+  }
+
+  function ensureFeed(roomId: string, initialSeq: number): RoomFeed<C> {
+    const existing = feeds.get(roomId);
+    if (existing) return existing.feed;
+    const feed = new RoomFeed<C>(roomId, initialSeq, feedDeps);
+    const sub = deps.nc.subscribe(subjects.fanoutRoom(roomId), {
+      callback: (err, msg) => {
+        if (!err) onRoomMessage(feed, msg);
+      },
+    });
+    feeds.set(roomId, { feed, sub });
+    // Anything published before the subscription reached the server is fetched instead.
+    deps.nc.flush().then(() => feed.requestFill(), () => feed.requestFill());
+    return feed;
+  }
+
+  function joinRoom(conn: C, roomId: string, floor: number) {
+    conn.rooms.add(roomId);
+    ensureFeed(roomId, floor).addConn(conn, floor);
+  }
+
+  function leaveRoom(conn: C, roomId: string) {
+    conn.rooms.delete(roomId);
+    const entry = feeds.get(roomId);
+    if (!entry) return;
+    entry.feed.removeConn(conn);
+    if (entry.feed.members.size === 0) {
+      entry.feed.close();
+      entry.sub.unsubscribe();
+      feeds.delete(roomId);
+    }
+  }
+
+  function onUserMessage(userId: string, msg: Msg) {
+    if (!firstSighting(msg)) return;
+    const kind = msg.headers?.get('k') as FanoutKind | undefined;
+    const entry = users.get(userId);
+    if (!entry) return;
+    if (kind === 'user-add') {
+      const add = msg.json<UserAdd>();
+      for (const conn of entry.conns) {
+        joinRoom(conn, add.roomId, add.sinceSeq);
+        if (add.frame) conn.sendRaw(add.frame);
+      }
+    } else if (kind === 'user-remove') {
+      const { roomId } = msg.json<UserRemove>();
+      for (const conn of entry.conns) leaveRoom(conn, roomId);
+    }
+  }
+
+  const allSub = deps.nc.subscribe(subjects.fanoutAll, {
+    callback: (err, msg) => {
+      if (err || !firstSighting(msg)) return;
+      for (const conn of conns) conn.sendRaw(msg.data);
+    },
+  });
+
+  return {
+    stats,
+    /** A logged-in connection and the rooms it belongs to, with the seq its snapshot saw. */
+    attach(conn: C, rooms: Array<{ roomId: string; lastSeq: number }>) {
+      conns.add(conn);
+      let entry = users.get(conn.userId);
+      if (!entry) {
+        const userId = conn.userId;
+        const sub = deps.nc.subscribe(subjects.fanoutUser(userId), {
+          callback: (err, msg) => {
+            if (!err) onUserMessage(userId, msg);
+          },
+        });
+        entry = { conns: new Set(), sub };
+        users.set(userId, entry);
+      }
+      entry.conns.add(conn);
+      for (const room of rooms) joinRoom(conn, room.roomId, room.lastSeq);
+    },
+    detach(conn: C) {
+      if (!conns.delete(conn)) return;
+      for (const roomId of [...conn.rooms]) leaveRoom(conn, roomId);
+      const entry = users.get(conn.userId);
+      if (!entry) return;
+      entry.conns.delete(conn);
+      if (entry.conns.size === 0) {
+        entry.sub.unsubscribe();
+        users.delete(conn.userId);
+      }
+    },
+    /** Puts every local connection of a user in a room (a join, create or DM reply). */
+    addUserToRoom(userId: string, roomId: string, floor: number) {
+      for (const conn of users.get(userId)?.conns ?? []) joinRoom(conn, roomId, floor);
+    },
+    removeUserFromRoom(userId: string, roomId: string) {
+      for (const conn of users.get(userId)?.conns ?? []) leaveRoom(conn, roomId);
+    },
+    connsOfUser(userId: string): ReadonlySet<C> {
+      return users.get(userId)?.conns ?? new Set();
+    },
+    membersOf(roomId: string): ReadonlySet<C> {
+      return feeds.get(roomId)?.feed.members ?? new Set();
+    },
+    sendToRoom(roomId: string, payload: Payload) {
+      feeds.get(roomId)?.feed.deliverFrame(payload);
+    },
+    connections(): ReadonlySet<C> {
+      return conns;
+    },
+    roomCount: () => feeds.size,
+    close() {
+      allSub.unsubscribe();
+      for (const { feed, sub } of feeds.values()) {
+        feed.close();
+        sub.unsubscribe();
+      }
+      for (const { sub } of users.values()) sub.unsubscribe();
+    },
+  };
+}

@@ -1,0 +1,2 @@
+export { buildGatewayApp, type GatewayApp } from './app.ts';
+export { GatewayConfig } from './config.ts';

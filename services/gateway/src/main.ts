@@ -1,0 +1,21 @@
+import { randomBytes } from 'node:crypto';
+import { loadConfig } from '@chat/config';
+import { createLogger } from '@chat/logging';
+import { connectNats } from '@chat/nats';
+import { onShutdown } from '@chat/runtime';
+import { buildGatewayApp } from './app.ts';
+import { GatewayConfig } from './config.ts';
+
+const config = loadConfig(GatewayConfig, process.env, 'gateway');
+const serverId = config.SERVER_ID ?? `gw-${randomBytes(3).toString('hex')}`;
+const log = createLogger({ service: 'gateway', level: config.LOG_LEVEL, serverId });
+if (config.AUTH_MODE === 'jwt' && !config.JWT_SECRET && !config.JWT_JWKS_URL) {
+  log.fatal('AUTH_MODE=jwt needs JWT_SECRET or JWT_JWKS_URL');
+  process.exit(1);
+}
+if (config.AUTH_MODE === 'guest' && !config.JWT_SECRET) log.warn('JWT_SECRET unset: guest tokens are valid on this gateway only');
+const nc = await connectNats({ url: config.NATS_URL, name: serverId, user: config.NATS_USER, pass: config.NATS_PASS }, log);
+const app = await buildGatewayApp({ config, log, nc, serverId });
+await app.http.listen({ port: config.PORT, host: config.HOST });
+log.info({ port: config.PORT }, 'gateway listening');
+onShutdown(log, [app.stop, () => nc.drain()]);
