@@ -2,3 +2,4 @@ export * from './ws-client.ts';
 export * from './postgres.ts';
 export * from './stack.ts';
 export * from './processes.ts';
+export * from './databases.ts';

@@ -39,8 +39,9 @@ export function createHub<C extends HubConn>(deps: { nc: NatsConnection; chat: C
   };
 
   function firstSighting(msg: Msg): boolean {
+    // One event fans out to several subjects under the same eid: dedupe per subject.
     const eid = msg.headers?.get('eid');
-    return !eid || recent.firstSighting(eid);
+    return !eid || recent.firstSighting(`${msg.subject} ${eid}`);
   }
 
   function onRoomMessage(feed: RoomFeed<C>, msg: Msg) {

@@ -92,7 +92,7 @@ export async function createPresence(deps: {
 
   async function announce(userId: string, username: string, status: PresenceStatus, lastSeen?: number) {
     const a: Announcement = { userId, username, status, rooms: await roomsOf(userId), ...(lastSeen ? { lastSeen } : {}) };
-    deps.nc.publish(subjects.presence, JSON.stringify(a));
+    if (!deps.nc.isClosed()) deps.nc.publish(subjects.presence, JSON.stringify(a));
   }
 
   const announcements = deps.nc.subscribe(subjects.presence, {
@@ -137,6 +137,7 @@ export async function createPresence(deps: {
   }
 
   const ticker = setInterval(() => {
+    if (deps.nc.isClosed()) return;
     deps.nc.publish(subjects.gatewayHeartbeat, deps.serverId);
     void reapDeadPeers();
     const now = Date.now();

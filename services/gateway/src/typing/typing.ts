@@ -61,6 +61,7 @@ export function createTyping(deps: {
   function signal(conn: TypingConn, roomId: string, typing: boolean, force = false) {
     if (typing) conn.typingRooms.add(roomId);
     else if (!conn.typingRooms.delete(roomId) && !force) return;
+    if (deps.nc.isClosed()) return;
     deps.nc.publish(subjects.typing(roomId), JSON.stringify({ roomId, username: conn.username, typing } satisfies TypingSignal));
   }
 
