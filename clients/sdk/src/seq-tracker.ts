@@ -70,6 +70,17 @@ export function createSeqTracker() {
       return out;
     },
 
+    /** Gives up on the seqs up to `seq` (they do not exist); returns what that releases. */
+    skipTo(roomId: string, seq: number): Message[] {
+      const room = rooms.get(roomId);
+      if (!room || seq <= room.cursor) return [];
+      room.cursor = seq;
+      for (const s of room.buffer.keys()) if (s <= seq) room.buffer.delete(s);
+      const out: Message[] = [];
+      drain(room, out);
+      return out;
+    },
+
     /** The hole in a room's stream, if messages beyond it are waiting. */
     gap(roomId: string): Gap | undefined {
       const room = rooms.get(roomId);
