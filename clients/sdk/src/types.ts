@@ -1,15 +1,18 @@
 import type { ServerFrameData } from '@chat/contracts';
 import type { ChatError } from './errors.ts';
 
+// Method syntax makes the parameter bivariant, so DOM's and ws's own event types fit.
+type Handler<E> = { bivarianceHack(ev: E): void }['bivarianceHack'] | null;
+
 /** What the SDK needs from a WebSocket: the browser's, or `ws` in Node. */
 export interface WebSocketLike {
   readonly readyState: number;
   send(data: string): void;
   close(code?: number, reason?: string): void;
-  onopen: ((ev: unknown) => void) | null;
-  onmessage: ((ev: { data: unknown }) => void) | null;
-  onclose: ((ev: { code: number; reason: string }) => void) | null;
-  onerror: ((ev: unknown) => void) | null;
+  onopen: Handler<unknown>;
+  onmessage: Handler<{ data: unknown }>;
+  onclose: Handler<{ code: number; reason: string }>;
+  onerror: Handler<unknown>;
 }
 export type WebSocketConstructor = new (url: string) => WebSocketLike;
 

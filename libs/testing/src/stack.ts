@@ -23,19 +23,20 @@ export interface TestStack {
   nats: EmbeddedNats;
   gateways: RunningGateway[];
   chats: Array<{ app: ChatApp; db: Database }>;
-  startGateway(env?: Record<string, string>): Promise<RunningGateway>;
+  /** `opts.port`: listen on a fixed port, e.g. to restart a gateway where clients expect it. */
+  startGateway(env?: Record<string, string>, opts?: { port?: number }): Promise<RunningGateway>;
   stop(): Promise<void>;
 }
 
 const log = createLogger({ service: 'test', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
-/** Starts a gateway in this process against a NATS URL, on a free port. */
-export async function startGateway(natsUrl: string, env: Record<string, string> = {}): Promise<RunningGateway> {
+/** Starts a gateway in this process against a NATS URL, on a free port (or `opts.port`). */
+export async function startGateway(natsUrl: string, env: Record<string, string> = {}, opts: { port?: number } = {}): Promise<RunningGateway> {
   const config = loadConfig(GatewayConfig, { PORT: '0', HOST: '127.0.0.1', JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: 'silent', ...env }, 'gateway');
   const serverId = env.SERVER_ID ?? `gw-test-${Math.random().toString(36).slice(2, 8)}`;
   const nc = await connectNats({ url: natsUrl, name: serverId }, log);
   const app = await buildGatewayApp({ config, log, nc, serverId });
-  await app.http.listen({ port: 0, host: '127.0.0.1' });
+  await app.http.listen({ port: opts.port ?? 0, host: '127.0.0.1' });
   const address = app.http.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   return {
@@ -78,8 +79,8 @@ export async function startStack(opts: { gateways?: number; chatReplicas?: numbe
     nats,
     gateways,
     chats,
-    async startGateway(env = {}) {
-      const gw = await startGateway(nats.url, { ...opts.gatewayEnv, ...env });
+    async startGateway(env = {}, gwOpts = {}) {
+      const gw = await startGateway(nats.url, { ...opts.gatewayEnv, ...env }, gwOpts);
       gateways.push(gw);
       return gw;
     },
