@@ -24,14 +24,14 @@ export interface TestStack {
   gateways: RunningGateway[];
   chats: Array<{ app: ChatApp; db: Database }>;
   /** `opts.port`: listen on a fixed port, e.g. to restart a gateway where clients expect it. */
-  startGateway(env?: Record<string, string>, opts?: { port?: number }): Promise<RunningGateway>;
+  startGateway(env?: Record<string, string | undefined>, opts?: { port?: number }): Promise<RunningGateway>;
   stop(): Promise<void>;
 }
 
 const log = createLogger({ service: 'test', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
 /** Starts a gateway in this process against a NATS URL, on a free port (or `opts.port`). */
-export async function startGateway(natsUrl: string, env: Record<string, string> = {}, opts: { port?: number } = {}): Promise<RunningGateway> {
+export async function startGateway(natsUrl: string, env: Record<string, string | undefined> = {}, opts: { port?: number } = {}): Promise<RunningGateway> {
   const config = loadConfig(GatewayConfig, { PORT: '0', HOST: '127.0.0.1', JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: 'silent', ...env }, 'gateway');
   const serverId = env.SERVER_ID ?? `gw-test-${Math.random().toString(36).slice(2, 8)}`;
   const nc = await connectNats({ url: natsUrl, name: serverId }, log);

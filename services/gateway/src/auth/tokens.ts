@@ -39,7 +39,7 @@ export function createTokenService(opts: {
   guestTtlS: number;
 }): TokenService {
   const secret = new TextEncoder().encode(opts.secret ?? randomBytes(32).toString('hex'));
-  const jwks: JWTVerifyGetKey | undefined = opts.jwksUrl ? createRemoteJWKSet(new URL(opts.jwksUrl), { cooldownDuration: 5000, cacheMaxAge: 600_000 }) : undefined;
+  const jwks: JWTVerifyGetKey | undefined = opts.jwksUrl ? createRemoteJWKSet(new URL(opts.jwksUrl), { cooldownDuration: 1000, cacheMaxAge: 600_000 }) : undefined;
   const checks = { issuer: opts.issuer, audience: opts.audience };
 
   return {

@@ -69,7 +69,17 @@ export async function createPresence(deps: {
   void (async () => {
     for await (const e of watcher) {
       const serverId = e.key.slice(e.key.lastIndexOf('.') + 1);
-      if (e.operation === 'PUT') state.set(serverId, e.json<PresenceEntry>());
+      if (e.operation === 'PUT') {
+        const entry = e.json<PresenceEntry>();
+        if (serverId === deps.serverId && !local.has(entry.userId)) {
+          // A claim from this server id's previous life (a crash and restart): withdraw it.
+          void kv.delete(e.key).catch(() => {});
+          continue;
+        }
+        state.set(serverId, entry);
+        // A gateway that dies before its first heartbeat is still known by its claims.
+        if (!peers.has(serverId)) peers.set(serverId, Date.now());
+      }
       else {
         const entry = [...state.usersOn(serverId)].find((x) => keyOf(x.userId, serverId) === e.key);
         if (entry) state.remove(entry.userId, serverId);
@@ -136,9 +146,13 @@ export async function createPresence(deps: {
     }
   }
 
+  const beat = () => {
+    if (!deps.nc.isClosed()) deps.nc.publish(subjects.gatewayHeartbeat, deps.serverId);
+  };
+  beat();
   const ticker = setInterval(() => {
     if (deps.nc.isClosed()) return;
-    deps.nc.publish(subjects.gatewayHeartbeat, deps.serverId);
+    beat();
     void reapDeadPeers();
     const now = Date.now();
     for (const user of local.values()) {
