@@ -32,8 +32,10 @@ function ensureNpmDeps() {
   const lock = join(root, 'package-lock.json');
   const fresh = existsSync(marker) && existsSync(lock) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs;
   if (fresh) return;
-  say('installing npm dependencies (npm ci)...');
-  const ok = existsSync(lock) ? run('npm', ['ci', '--no-audit', '--no-fund']) : run('npm', ['install', '--no-audit', '--no-fund']);
+  // `npm install`, not `npm ci`: the lock cannot list optional platform packages that this
+  // registry does not serve (rollup's non-linux builds), and `npm ci` refuses such a lock.
+  say('installing npm dependencies (npm install)...');
+  const ok = run('npm', ['install', '--no-audit', '--no-fund']);
   if (!ok) die('npm could not install the dependencies (is the npm registry reachable?)');
 }
 
@@ -60,6 +62,9 @@ function ensureSystemDeps(kind) {
     if (!postgresInstalled()) missing.push('postgresql');
     if (!existsSync('/usr/bin/chromium')) missing.push('chromium');
     if (!existsSync('/usr/bin/python3') || spawnSync('/usr/bin/python3', ['-c', 'import websockets']).status !== 0) missing.push('python3-websockets');
+    // Deploy checks: `docker-compose config` and `kubectl kustomize` render the manifests.
+    if (!has('docker-compose')) missing.push('docker-compose');
+    if (!has('kubectl')) missing.push('kubernetes-client');
   }
   if (missing.length) aptInstall(missing, kind === 'test' ? 'the tests need them' : 'the stack needs them');
 }

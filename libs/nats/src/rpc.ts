@@ -33,7 +33,7 @@ export function createChatClient(nc: NatsConnection, opts: { timeoutMs?: number 
 export type ChatHandlers = { [M in ChatMethod]: (req: ChatRpc[M]['req']) => Promise<ChatRpc[M]['res']> };
 
 /** Serves the chat RPC in the `chat` queue group: any replica may answer any request. */
-export function serveChatRpc(nc: NatsConnection, handlers: ChatHandlers, log: Logger) {
+export function serveChatRpc(nc: NatsConnection, handlers: ChatHandlers, log: Logger, mapError: (err: unknown) => AppError = toAppError) {
   const sub = nc.subscribe(subjects.chatRpcAll, { queue: CHAT_QUEUE });
   const inFlight = new Set<Promise<void>>();
   const handle = async (msg: Msg) => {
@@ -44,7 +44,7 @@ export function serveChatRpc(nc: NatsConnection, handlers: ChatHandlers, log: Lo
       if (!handler) throw new AppError('BAD_REQUEST', `unknown chat method ${method}`);
       reply = { ok: true, result: (await handler(msg.json())) as ChatRpc[ChatMethod]['res'] };
     } catch (err) {
-      const appErr = toAppError(err);
+      const appErr = mapError(err);
       if (appErr.code === 'INTERNAL' || appErr.code === 'UNAVAILABLE') log.error({ err, method }, 'chat rpc failed');
       reply = { ok: false, error: { code: appErr.code, message: appErr.message } };
     }

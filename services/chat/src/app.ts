@@ -1,7 +1,8 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '@chat/logging';
 import { ensureEventStream, serveChatRpc, type ChatHandlers } from '@chat/nats';
-import type { Database } from './db/database.ts';
+import { isDatabaseUnavailable, type Database } from './db/database.ts';
+import { AppError, toAppError } from '@chat/contracts';
 import { createMessageService } from './messages/message-service.ts';
 import { createOutboxRelay } from './outbox/relay.ts';
 import { createRoomService } from './rooms/room-service.ts';
@@ -50,7 +51,9 @@ export function buildChatApp(deps: {
   return {
     async start() {
       await ensureEventStream(deps.nc, { replicas: deps.streamReplicas });
-      server = serveChatRpc(deps.nc, handlers, log);
+      server = serveChatRpc(deps.nc, handlers, log, (err) =>
+        isDatabaseUnavailable(err) ? new AppError('UNAVAILABLE', 'database unavailable, retry later', 1000, { cause: err }) : toAppError(err),
+      );
       log.info('chat service serving');
     },
     async stop() {

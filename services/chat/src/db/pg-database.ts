@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Database, Row, Sql } from './database.ts';
+import { isDatabaseUnavailable, type Database, type Row, type Sql } from './database.ts';
 
 // bigint columns (seq, timestamps) fit in a double for the lifetime of this product.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
@@ -14,16 +14,23 @@ export function createPgDatabase(connectionString: string, opts: { max?: number 
     query,
     async tx<T>(fn: (q: Sql) => Promise<T>): Promise<T> {
       const client = await pool.connect();
+      // A server that goes away between two statements errors the idle client; the next
+      // statement fails anyway, so the event itself must not crash the process.
+      const ignore = () => {};
+      client.on('error', ignore);
+      let broken = false;
       try {
         await client.query('BEGIN');
         const result = await fn({ query: async <R extends Row>(text: string, params?: unknown[]) => (await client.query(text, params)).rows as R[] });
         await client.query('COMMIT');
         return result;
       } catch (err) {
-        await client.query('ROLLBACK').catch(() => {});
+        broken = isDatabaseUnavailable(err);
+        if (!broken) await client.query('ROLLBACK').catch(() => {});
         throw err;
       } finally {
-        client.release();
+        client.off('error', ignore);
+        client.release(broken); // a broken connection is destroyed, not pooled
       }
     },
     async exec(script) {
