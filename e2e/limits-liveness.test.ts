@@ -57,6 +57,8 @@ describe('liveness', () => {
 
   it('terminates a peer that stops answering WebSocket pings (client sees 1006)', async () => {
     const socket = new WebSocket(ws(), { autoPong: false });
+    // Logged in, so the login timeout cannot be what closes it.
+    socket.once('open', () => socket.send(JSON.stringify({ type: 'auth.login', data: { username: 'no-pong' } })));
     const code = await new Promise<number>((resolve) => socket.once('close', (c) => resolve(c)));
     expect(code).toBe(1006);
   });

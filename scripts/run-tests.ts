@@ -22,10 +22,11 @@ const ok = step('vitest', 'npx', ['vitest', 'run', '--reporter=default', '--repo
 let passed = 0;
 let failed = ok ? 0 : 1;
 try {
-  const r = JSON.parse(readFileSync(report, 'utf8')) as { numPassedTests: number; numFailedTests: number; numTotalTestSuites: number; numFailedTestSuites: number };
+  const r = JSON.parse(readFileSync(report, 'utf8')) as { numPassedTests: number; numFailedTests: number; numFailedTestSuites: number };
   passed = r.numPassedTests;
-  failed = r.numFailedTests + (ok ? 0 : Math.max(0, r.numFailedTestSuites - r.numFailedTests));
-  if (!ok && failed === 0) failed = 1;
+  failed = r.numFailedTests;
+  // A file that failed to load fails no test but must still count.
+  if (!ok && failed === 0) failed = Math.max(1, r.numFailedTestSuites);
 } catch {
   // no report: vitest itself failed to run
 }
