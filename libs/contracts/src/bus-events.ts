@@ -26,6 +26,8 @@ export const MemberJoinedV1 = z.object({
     sinceSeq: z.number().int(),
     /** Whether the new member is told with `room.added` (invites and first DMs). */
     notify: z.boolean(),
+    /** How the membership began: members hear `room.userJoined` only for joins and invites. */
+    reason: z.enum(['create', 'join', 'invite', 'dm']),
   }),
 });
 export type MemberJoinedV1 = z.infer<typeof MemberJoinedV1>;

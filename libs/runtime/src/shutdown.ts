@@ -4,12 +4,17 @@ type Step = () => unknown;
 
 /**
  * Runs the steps in order on SIGTERM/SIGINT (pass them in reverse order of start), then
- * exits. A second signal, or a step hanging past the deadline, exits at once.
+ * exits. A second SIGINT (Ctrl-C twice), or a step hanging past the deadline, exits at once;
+ * a repeated SIGTERM (a supervisor and a process-group kill both sending one) is ignored so
+ * the graceful path can finish.
  */
 export function onShutdown(log: Logger, steps: Step[], opts: { deadlineMs?: number } = {}): void {
   let stopping = false;
   const stop = async (signal: string) => {
-    if (stopping) process.exit(1);
+    if (stopping) {
+      if (signal === 'SIGINT') process.exit(1);
+      return;
+    }
     stopping = true;
     log.info({ signal }, 'shutting down');
     const deadline = setTimeout(() => {

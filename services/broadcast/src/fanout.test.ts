@@ -20,12 +20,14 @@ describe('eventToFanout', () => {
   });
 
   it('subscribes a new member everywhere and tells it only when asked to', () => {
-    const event: ChatEvent = { type: 'chat.member.joined.v1', ...base, data: { room, userId: 'a.b@c', username: 'x', sinceSeq: 4, notify: true } };
+    const event: ChatEvent = { type: 'chat.member.joined.v1', ...base, data: { room, userId: 'a.b@c', username: 'x', sinceSeq: 4, notify: true, reason: 'invite' } };
     const [user, roomFrame] = eventToFanout(event);
     expect(user!.subject).toBe(`fanout.user.x${Buffer.from('a.b@c').toString('hex')}`);
     expect(JSON.parse(user!.payload)).toMatchObject({ roomId: 'r1', sinceSeq: 4, frame: expect.stringContaining('room.added') });
     expect(JSON.parse(roomFrame!.payload)).toEqual({ type: 'room.userJoined', data: { roomId: 'r1', username: 'x' } });
     const quiet = eventToFanout({ ...event, data: { ...event.data, notify: false } } as ChatEvent);
     expect(JSON.parse(quiet[0]!.payload).frame).toBeUndefined();
+    // The creator of a room, or the two sides of a new DM, are not announced as joiners.
+    expect(eventToFanout({ ...event, data: { ...event.data, reason: 'create' } } as ChatEvent).map((o) => o.kind)).toEqual(['user-add']);
   });
 });

@@ -26,12 +26,11 @@ export function eventToFanout(event: ChatEvent): FanoutMessage[] {
       return [{ subject: subjects.fanoutAll, kind: 'all', eventId, payload: encodeFrame('room.created', { room }) }];
     }
     case 'chat.member.joined.v1': {
-      const { room, userId, username, sinceSeq, notify } = event.data;
+      const { room, userId, username, sinceSeq, notify, reason } = event.data;
       const add: UserAdd = { roomId: room.roomId, sinceSeq, ...(notify ? { frame: encodeFrame('room.added', { room }) } : {}) };
-      return [
-        { subject: subjects.fanoutUser(userId), kind: 'user-add', eventId, payload: JSON.stringify(add) },
-        { subject: subjects.fanoutRoom(room.roomId), kind: 'room', eventId, payload: encodeFrame('room.userJoined', { roomId: room.roomId, username }) },
-      ];
+      const toUser: FanoutMessage = { subject: subjects.fanoutUser(userId), kind: 'user-add', eventId, payload: JSON.stringify(add) };
+      if (reason === 'create' || reason === 'dm') return [toUser];
+      return [toUser, { subject: subjects.fanoutRoom(room.roomId), kind: 'room', eventId, payload: encodeFrame('room.userJoined', { roomId: room.roomId, username }) }];
     }
     case 'chat.member.left.v1': {
       const { roomId, userId, username } = event.data;

@@ -171,8 +171,8 @@ async function ensureDmRoom(q: Sql, roomId: string, sender: Actor, recipient: Ac
   const [locked] = await q.query(`SELECT ${ROOM_COLUMNS} FROM rooms WHERE room_id = $1 FOR UPDATE`, [roomId]);
   let room = toRoomInfo(locked!);
   if (inserted.length > 0) {
-    room = await addMember(q, room, sender, { notify: false });
-    if (recipient.userId !== sender.userId) room = await addMember(q, room, recipient, { notify: true });
+    room = await addMember(q, room, sender, { notify: false, reason: 'dm' });
+    if (recipient.userId !== sender.userId) room = await addMember(q, room, recipient, { notify: true, reason: 'dm' });
   }
   return room;
 }

@@ -8,7 +8,7 @@ import { toStoredMember } from './rows.ts';
  * starts with everything read (lastReadSeq = the room's lastSeq at joining).
  * Returns the room with its new member count.
  */
-export async function addMember(q: Sql, room: RoomInfo, user: Actor, opts: { notify: boolean }): Promise<RoomInfo> {
+export async function addMember(q: Sql, room: RoomInfo, user: Actor, opts: { notify: boolean; reason: 'create' | 'join' | 'invite' | 'dm' }): Promise<RoomInfo> {
   // A user who only ever used the HTTP API has no row yet.
   await q.query('INSERT INTO users (user_id, username, updated_at) VALUES ($1, $2, $3) ON CONFLICT (user_id) DO NOTHING', [
     user.userId,
@@ -25,7 +25,7 @@ export async function addMember(q: Sql, room: RoomInfo, user: Actor, opts: { not
   const updated = { ...room, memberCount: room.memberCount + 1 };
   await appendEvent(q, {
     type: 'chat.member.joined.v1',
-    data: { room: updated, userId: user.userId, username: user.username, sinceSeq: room.lastSeq, notify: opts.notify },
+    data: { room: updated, userId: user.userId, username: user.username, sinceSeq: room.lastSeq, notify: opts.notify, reason: opts.reason },
   });
   return updated;
 }

@@ -37,7 +37,7 @@ export function createRoomService(deps: { db: Database; onCommit: () => void }) 
             [room.roomId, room.name, room.description ?? null, room.kind, room.createdBy, room.createdAt],
           );
           if (inserted.length === 0) throw new AppError('ROOM_EXISTS', `room ${room.roomId} already exists`);
-          const withCreator = await addMember(q, room, req.actor, { notify: false });
+          const withCreator = await addMember(q, room, req.actor, { notify: false, reason: 'create' });
           await appendEvent(q, { type: 'chat.room.created.v1', data: { room: withCreator } });
           return withCreator;
         });
@@ -69,7 +69,7 @@ export function createRoomService(deps: { db: Database; onCommit: () => void }) 
         const access = await loadRoomFor(q, req.actor, req.roomId, { forUpdate: true });
         let room = access.room;
         if (!access.isMember) {
-          room = await addMember(q, room, req.actor, { notify: false });
+          room = await addMember(q, room, req.actor, { notify: false, reason: 'join' });
           joined = true;
         }
         const page =
@@ -109,7 +109,7 @@ export function createRoomService(deps: { db: Database; onCommit: () => void }) 
         const invitee = await findUserByUsername(q, req.username);
         const existing = await q.query('SELECT 1 FROM memberships WHERE room_id = $1 AND user_id = $2', [room.roomId, invitee.userId]);
         if (existing.length === 0) {
-          await addMember(q, room, invitee, { notify: true });
+          await addMember(q, room, invitee, { notify: true, reason: 'invite' });
           added = true;
         }
         return invitee.username;
