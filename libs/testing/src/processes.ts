@@ -12,6 +12,12 @@ export interface ServiceProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
+const spawned = new Set<ChildProcess>();
+// A failed test must not leave services running: whatever is left dies with the test worker.
+process.once('exit', () => {
+  for (const child of spawned) child.kill('SIGKILL');
+});
+
 /** Runs a service's main.ts as a real process (for crash tests: SIGKILL means SIGKILL). */
 export function spawnService(service: 'chat' | 'broadcast' | 'gateway', env: Record<string, string>): ServiceProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', `${ROOT}services/${service}/src/main.ts`], {
@@ -19,6 +25,8 @@ export function spawnService(service: 'chat' | 'broadcast' | 'gateway', env: Rec
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  spawned.add(child);
+  child.once('exit', () => spawned.delete(child));
   let out = '';
   const listeners = new Set<() => void>();
   const onData = (b: Buffer) => {
