@@ -8,3 +8,4 @@ export * from './server-frames.ts';
 export * from './bus-events.ts';
 export * from './chat-rpc.ts';
 export * from './fanout.ts';
+export * from './api-docs.ts';

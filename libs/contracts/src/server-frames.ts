@@ -1,40 +1,44 @@
-import type { ErrorCode } from './errors.ts';
-import type { PresenceStatus } from './ids.ts';
-import type { HistoryPage, Member, Message, MessageAck, RoomInfo, RoomState } from './models.ts';
+import { z } from 'zod';
+import { ERRORS, type ErrorCode } from './errors.ts';
+import { PresenceStatus, RoomId, UserId } from './ids.ts';
+import { HistoryPage, Member, Message, MessageAck, RoomInfo, RoomState } from './models.ts';
 
-/** `data` of every frame the server sends, keyed by `type`. */
-export interface ServerFrameData {
-  'auth.success': {
-    userId: string;
-    username: string;
-    sessionId: string;
-    serverId: string;
-    protocolVersion: 1;
-    rooms: RoomState[];
-  };
-  'auth.error': { code: ErrorCode; message: string };
-  pong: { serverTime: number };
-  error: { code: ErrorCode; message: string; retryAfterMs?: number };
-  'room.created': { room: RoomInfo };
-  'room.list': { rooms: RoomInfo[] };
-  'room.joined': { room: RoomInfo; users: Member[]; recentMessages: Message[]; hasMore: boolean };
-  'room.left': { roomId: string };
-  'room.members': { roomId: string; members: Member[] };
-  'room.invited': { roomId: string; username: string };
-  'room.added': { room: RoomInfo };
-  'room.userJoined': { roomId: string; username: string };
-  'room.userLeft': { roomId: string; username: string };
-  'message.ack': MessageAck;
-  'message.received': Message;
-  'message.history': HistoryPage;
-  'message.read.ack': { roomId: string; seq: number };
-  'message.read': { roomId: string; userId: string; username: string; seq: number };
-  'typing.update': { roomId: string; usersTyping: string[] };
-  'presence.update': { userId: string; username: string; status: PresenceStatus; lastSeen?: number };
-  'rateLimit.warning': { remaining: number; resetTime: number; message: string };
-  'server.shutdown': { reconnectAfterMs: number };
-}
+export const ErrorCodeSchema = z.enum(Object.keys(ERRORS) as [ErrorCode, ...ErrorCode[]]);
 
+/** `data` schema of every frame the server sends, keyed by `type`. */
+export const SERVER_FRAME_DATA = {
+  'auth.success': z.object({
+    userId: UserId,
+    username: z.string(),
+    sessionId: z.string(),
+    serverId: z.string(),
+    protocolVersion: z.literal(1),
+    rooms: z.array(RoomState),
+  }),
+  'auth.error': z.object({ code: ErrorCodeSchema, message: z.string() }),
+  pong: z.object({ serverTime: z.number() }),
+  error: z.object({ code: ErrorCodeSchema, message: z.string(), retryAfterMs: z.number().optional() }),
+  'room.created': z.object({ room: RoomInfo }),
+  'room.list': z.object({ rooms: z.array(RoomInfo) }),
+  'room.joined': z.object({ room: RoomInfo, users: z.array(Member), recentMessages: z.array(Message), hasMore: z.boolean() }),
+  'room.left': z.object({ roomId: RoomId }),
+  'room.members': z.object({ roomId: RoomId, members: z.array(Member) }),
+  'room.invited': z.object({ roomId: RoomId, username: z.string() }),
+  'room.added': z.object({ room: RoomInfo }),
+  'room.userJoined': z.object({ roomId: RoomId, username: z.string() }),
+  'room.userLeft': z.object({ roomId: RoomId, username: z.string() }),
+  'message.ack': MessageAck,
+  'message.received': Message,
+  'message.history': HistoryPage,
+  'message.read.ack': z.object({ roomId: RoomId, seq: z.number().int() }),
+  'message.read': z.object({ roomId: RoomId, userId: UserId, username: z.string(), seq: z.number().int() }),
+  'typing.update': z.object({ roomId: RoomId, usersTyping: z.array(z.string()) }),
+  'presence.update': z.object({ userId: UserId, username: z.string(), status: PresenceStatus, lastSeen: z.number().optional() }),
+  'rateLimit.warning': z.object({ remaining: z.number().int(), resetTime: z.number(), message: z.string() }),
+  'server.shutdown': z.object({ reconnectAfterMs: z.number().int() }),
+} as const;
+
+export type ServerFrameData = { [T in keyof typeof SERVER_FRAME_DATA]: z.infer<(typeof SERVER_FRAME_DATA)[T]> };
 export type ServerFrameType = keyof ServerFrameData;
 export type ServerFrame = { [T in ServerFrameType]: { type: T; ref?: string; data: ServerFrameData[T] } }[ServerFrameType];
 

@@ -1,5 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import fastifyCors from '@fastify/cors';
+import fastifyHelmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -11,6 +13,7 @@ import { createTokenService } from './auth/tokens.ts';
 import type { GatewayConfig } from './config.ts';
 import type { GatewayContext } from './context.ts';
 import { apiRoutes } from './http/api-routes.ts';
+import { docsRoutes } from './http/docs-routes.ts';
 import { installErrorHandler } from './http/errors.ts';
 import { healthRoutes } from './http/health-routes.ts';
 import { createHub } from './hub/hub.ts';
@@ -72,10 +75,16 @@ export async function buildGatewayApp(deps: { config: Readonly<GatewayConfig>; l
 
   const http: FastifyInstance = Fastify({ loggerInstance: log.child({ module: 'http' }, { level: 'warn' }) as FastifyBaseLogger, trustProxy: config.TRUST_PROXY, bodyLimit: 1_048_576 });
   installErrorHandler(http);
+  // The web client uses an inline-free bundle; a strict CSP keeps injected markup inert.
+  await http.register(fastifyHelmet, {
+    contentSecurityPolicy: { directives: { defaultSrc: ["'self'"], connectSrc: ["'self'", 'ws:', 'wss:'], imgSrc: ["'self'", 'data:'], styleSrc: ["'self'", "'unsafe-inline'"], upgradeInsecureRequests: null } },
+  });
+  if (config.CORS_ORIGINS) await http.register(fastifyCors, { origin: config.CORS_ORIGINS === '*' ? true : config.CORS_ORIGINS.split(',').map((o) => o.trim()) });
   await http.register(fastifyWebsocket, { options: { maxPayload: config.MAX_FRAME_BYTES } });
   await http.register(wsRoutes, { ctx });
   await http.register(apiRoutes, { ctx });
   await http.register(healthRoutes, { ctx });
+  await http.register(docsRoutes);
   const webDir = config.WEB_DIR ?? DEFAULT_WEB_DIR;
   if (existsSync(webDir)) await http.register(fastifyStatic, { root: webDir, prefix: '/' });
   else http.get('/', async (_req, reply) => reply.type('text/plain').send('web client not built: npm run build:web'));

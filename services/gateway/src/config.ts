@@ -25,6 +25,7 @@ export const GatewayConfig = BaseConfig.extend({
   CHAT_TIMEOUT_MS: z.coerce.number().int().positive().default(5000).describe('timeout of a request to the chat service'),
   SHUTDOWN_RECONNECT_AFTER_MS: z.coerce.number().int().min(0).default(1000).describe('reconnectAfterMs sent in server.shutdown'),
   ALLOWED_ORIGINS: z.string().optional().describe('comma-separated Origins allowed to open /ws (unset: any)'),
+  CORS_ORIGINS: z.string().optional().describe('Origins allowed to call the HTTP API from a browser: a comma list, or * (unset: no CORS)'),
   TRUST_PROXY: z.stringbool().default(false).describe('honour X-Forwarded-* headers'),
   WEB_DIR: z.string().optional().describe('folder of the built web client served at / (default: clients/web/dist)'),
 });

@@ -87,3 +87,13 @@ it('refuses guest tokens with 403 FORBIDDEN in jwt mode', async () => {
   const res = await api(jwtStack.gateways[0]!.url, '/api/v1/auth/guest', { method: 'POST', body: { username: 'x' } });
   expect(res).toMatchObject({ status: 403, body: { error: { code: 'FORBIDDEN' } } });
 });
+
+it('serves the generated OpenAPI and AsyncAPI documents at /docs, with security headers', async () => {
+  const base = jwtStack.gateways[0]!.url;
+  const index = await fetch(`${base}/docs`);
+  expect(index.headers.get('content-security-policy')).toContain("default-src 'self'");
+  expect(index.headers.get('x-content-type-options')).toBe('nosniff');
+  expect(await index.text()).toContain('openapi.json');
+  expect(await (await fetch(`${base}/docs/openapi.json`)).json()).toMatchObject({ openapi: '3.1.0' });
+  expect(await (await fetch(`${base}/docs/asyncapi.json`)).json()).toMatchObject({ asyncapi: '3.0.0' });
+});
