@@ -4,6 +4,11 @@ import type { Logger } from '@chat/logging';
 export type { NatsConnection };
 
 const disconnected = new WeakSet<NatsConnection>();
+const reconnects = new WeakMap<NatsConnection, number>();
+
+export function natsReconnects(nc: NatsConnection): number {
+  return reconnects.get(nc) ?? 0;
+}
 
 /** False while the client is between a disconnect and a reconnect (or closed). */
 export function isNatsConnected(nc: NatsConnection): boolean {
@@ -36,7 +41,10 @@ export async function connectNats(opts: NatsOptions, log: Logger): Promise<NatsC
     for await (const status of nc.status()) {
       if (status.type === 'ping') continue;
       if (status.type === 'disconnect') disconnected.add(nc);
-      if (status.type === 'reconnect') disconnected.delete(nc);
+      if (status.type === 'reconnect') {
+        disconnected.delete(nc);
+        reconnects.set(nc, natsReconnects(nc) + 1);
+      }
       log.info({ nats: status.type }, 'nats status');
     }
   })();

@@ -33,13 +33,24 @@ export function createChatClient(nc: NatsConnection, opts: { timeoutMs?: number 
 export type ChatHandlers = { [M in ChatMethod]: (req: ChatRpc[M]['req']) => Promise<ChatRpc[M]['res']> };
 
 /** Serves the chat RPC in the `chat` queue group: any replica may answer any request. */
-export function serveChatRpc(nc: NatsConnection, handlers: ChatHandlers, log: Logger, mapError: (err: unknown) => AppError = toAppError) {
+export interface RpcObserver {
+  (method: string, result: string, seconds: number): void;
+}
+
+export function serveChatRpc(
+  nc: NatsConnection,
+  handlers: ChatHandlers,
+  log: Logger,
+  opts: { mapError?: (err: unknown) => AppError; observe?: RpcObserver } = {},
+) {
+  const mapError = opts.mapError ?? toAppError;
   const sub = nc.subscribe(subjects.chatRpcAll, { queue: CHAT_QUEUE });
   const inFlight = new Set<Promise<void>>();
   const handle = async (msg: Msg) => {
     const method = msg.subject.slice('chat.rpc.'.length) as ChatMethod;
     const handler = handlers[method] as ((req: unknown) => Promise<unknown>) | undefined;
     let reply: RpcReply<ChatMethod>;
+    const started = performance.now();
     try {
       if (!handler) throw new AppError('BAD_REQUEST', `unknown chat method ${method}`);
       reply = { ok: true, result: (await handler(msg.json())) as ChatRpc[ChatMethod]['res'] };
@@ -49,6 +60,7 @@ export function serveChatRpc(nc: NatsConnection, handlers: ChatHandlers, log: Lo
       reply = { ok: false, error: { code: appErr.code, message: appErr.message } };
     }
     msg.respond(encoder.encode(JSON.stringify(reply)));
+    opts.observe?.(method, reply.ok ? 'ok' : reply.error.code, (performance.now() - started) / 1000);
   };
   void (async () => {
     for await (const msg of sub) {

@@ -41,6 +41,7 @@ export function createBroadcaster(deps: { nc: NatsConnection; log: Logger }) {
       h.set('k', out.kind);
       h.set('eid', out.eventId);
       if (out.seq !== undefined) h.set('seq', String(out.seq));
+      if (out.storedAt !== undefined) h.set('ts', String(out.storedAt));
       deps.nc.publish(out.subject, out.payload, { headers: h });
       stats.published += 1;
     }

@@ -14,6 +14,8 @@ export interface FanoutMessage {
   kind: FanoutKind;
   payload: string;
   seq?: number;
+  /** ms since the epoch when the message was stored: gateways measure fan-out latency from it. */
+  storedAt?: number;
   eventId: string;
 }
 
@@ -43,7 +45,7 @@ export function eventToFanout(event: ChatEvent): FanoutMessage[] {
     case 'chat.message.sent.v1': {
       const { message } = event.data;
       return [
-        { subject: subjects.fanoutRoom(message.roomId), kind: 'room', eventId, seq: message.seq, payload: encodeFrame('message.received', message) },
+        { subject: subjects.fanoutRoom(message.roomId), kind: 'room', eventId, seq: message.seq, storedAt: message.timestamp, payload: encodeFrame('message.received', message) },
       ];
     }
     case 'chat.message.read.v1':

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { loadConfig } from '@chat/config';
 import { createLogger } from '@chat/logging';
-import { connectNats, ensureEventStream } from '@chat/nats';
+import { connectNats, ensureEventStream, natsReconnects } from '@chat/nats';
 import { onShutdown, startHealthServer } from '@chat/runtime';
 import { BroadcastConfig } from './config.ts';
 import { createBroadcaster } from './consumer.ts';
@@ -28,6 +28,7 @@ for (const key of ['events', 'published', 'redelivered', 'malformed'] as const) 
     },
   });
 }
+new Counter({ name: 'nats_reconnects_total', help: 'NATS reconnects of this process', registers: [registry], collect() { this.reset(); this.inc(natsReconnects(nc)); } });
 new Gauge({
   name: 'broadcast_consumer_pending',
   help: 'events not yet delivered or not yet acked',

@@ -1,6 +1,6 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '@chat/logging';
-import { ensureEventStream, serveChatRpc, type ChatHandlers } from '@chat/nats';
+import { ensureEventStream, serveChatRpc, type ChatHandlers, type RpcObserver } from '@chat/nats';
 import { isDatabaseUnavailable, type Database } from './db/database.ts';
 import { AppError, toAppError } from '@chat/contracts';
 import { createMessageService } from './messages/message-service.ts';
@@ -21,6 +21,8 @@ export function buildChatApp(deps: {
   log: Logger;
   streamReplicas?: number;
   beforePublish?: () => Promise<void>;
+  /** Metrics hook: every RPC with its method, result code and duration. */
+  observe?: RpcObserver;
 }): ChatApp {
   const log = deps.log.child({ module: 'chat' });
   const relay = createOutboxRelay({ db: deps.db, nc: deps.nc, log, beforePublish: deps.beforePublish });
@@ -51,9 +53,11 @@ export function buildChatApp(deps: {
   return {
     async start() {
       await ensureEventStream(deps.nc, { replicas: deps.streamReplicas });
-      server = serveChatRpc(deps.nc, handlers, log, (err) =>
-        isDatabaseUnavailable(err) ? new AppError('UNAVAILABLE', 'database unavailable, retry later', 1000, { cause: err }) : toAppError(err),
-      );
+      server = serveChatRpc(deps.nc, handlers, log, {
+        observe: deps.observe,
+        mapError: (err) =>
+          isDatabaseUnavailable(err) ? new AppError('UNAVAILABLE', 'database unavailable, retry later', 1000, { cause: err }) : toAppError(err),
+      });
       log.info('chat service serving');
     },
     async stop() {

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { loadConfig } from '@chat/config';
 import { createLogger } from '@chat/logging';
-import { connectNats } from '@chat/nats';
+import { connectNats, natsReconnects } from '@chat/nats';
 import { onShutdown, startHealthServer } from '@chat/runtime';
 import { buildChatApp } from './app.ts';
 import { ChatConfig } from './config.ts';
@@ -20,7 +20,18 @@ const crashBeforePublish = async () => {
   log.warn('CHAT_FAULT: crashing before publish');
   process.kill(process.pid, 'SIGKILL');
 };
+const registry = new Registry();
+collectDefaultMetrics({ register: registry });
+const rpcTotal = new Counter({ name: 'chat_requests_total', help: 'chat RPCs by method and result', labelNames: ['method', 'result'] as const, registers: [registry] });
+const rpcSeconds = new Histogram({ name: 'chat_request_seconds', help: 'chat RPC handling time', labelNames: ['method'] as const, buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers: [registry] });
+const acked = new Counter({ name: 'chat_messages_acked_total', help: 'message sends acked (an idempotent repeat counts again)', registers: [registry] });
+new Counter({ name: 'nats_reconnects_total', help: 'NATS reconnects of this process', registers: [registry], collect() { this.reset(); this.inc(natsReconnects(nc)); } });
 const app = buildChatApp({
+  observe: (method, result, seconds) => {
+    rpcTotal.inc({ method, result });
+    rpcSeconds.observe({ method }, seconds);
+    if (result === 'ok' && (method === 'message.send' || method === 'dm.send')) acked.inc();
+  },
   nc,
   db,
   log,
@@ -29,8 +40,6 @@ const app = buildChatApp({
 });
 await app.start();
 
-const registry = new Registry();
-collectDefaultMetrics({ register: registry });
 new Gauge({
   name: 'chat_outbox_backlog',
   help: 'events committed but not yet published to JetStream',

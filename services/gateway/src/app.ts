@@ -8,7 +8,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { CLOSE } from '@chat/contracts';
 import type { Logger } from '@chat/logging';
-import { createChatClient } from '@chat/nats';
+import { createChatClient, natsReconnects } from '@chat/nats';
 import { createTokenService } from './auth/tokens.ts';
 import type { GatewayConfig } from './config.ts';
 import type { GatewayContext } from './context.ts';
@@ -18,7 +18,7 @@ import { installErrorHandler } from './http/errors.ts';
 import { healthRoutes } from './http/health-routes.ts';
 import { createHub } from './hub/hub.ts';
 import { createRateLimits } from './limits/rate-limits.ts';
-import { createGatewayMetrics } from './metrics.ts';
+import { createGatewayMetrics, type GatewayMetrics } from './metrics.ts';
 import { createPresence } from './presence/presence.ts';
 import { createTyping } from './typing/typing.ts';
 import type { Connection } from './ws/connection.ts';
@@ -39,8 +39,9 @@ export async function buildGatewayApp(deps: { config: Readonly<GatewayConfig>; l
   const { config, log, nc, serverId } = deps;
   const chat = createChatClient(nc, { timeoutMs: config.CHAT_TIMEOUT_MS });
   const connections = new Set<Connection>();
-  const hub = createHub<Connection>({ nc, chat, log });
-  const metrics = createGatewayMetrics({ connections: () => connections.size, rooms: () => hub.roomCount() });
+  let metrics: GatewayMetrics | undefined;
+  const hub = createHub<Connection>({ nc, chat, log, onFanoutLatency: (ms) => metrics?.fanoutLatency.observe(ms / 1000) });
+  metrics = createGatewayMetrics({ connections: () => connections.size, rooms: () => hub.roomCount(), fanoutIn: () => hub.stats.fanoutIn, natsReconnects: () => natsReconnects(nc) });
   const typing = createTyping({ nc, timeoutMs: config.TYPING_TIMEOUT_MS, sendToRoom: hub.sendToRoom });
   const presence = await createPresence({
     nc,

@@ -24,13 +24,20 @@ interface UserEntry<C> {
 
 export type Hub<C extends HubConn> = ReturnType<typeof createHub<C>>;
 
-export function createHub<C extends HubConn>(deps: { nc: NatsConnection; chat: ChatClient; log: Logger; gapWaitMs?: number }) {
+export function createHub<C extends HubConn>(deps: {
+  nc: NatsConnection;
+  chat: ChatClient;
+  log: Logger;
+  gapWaitMs?: number;
+  /** Called once per message per gateway with ms from storage to this gateway. */
+  onFanoutLatency?: (ms: number) => void;
+}) {
   const log = deps.log.child({ module: 'hub' });
   const feeds = new Map<string, { feed: RoomFeed<C>; sub: Subscription }>();
   const users = new Map<string, UserEntry<C>>();
   const conns = new Set<C>();
   const recent = createRecentIds(20_000);
-  const stats = { fanoutIn: 0, deliveries: 0 };
+  const stats = { fanoutIn: 0 };
 
   const feedDeps = {
     catchUp: async (roomId: string, after: number, limit: number) => (await deps.chat('room.catchUp', { roomId, after, limit })).messages,
@@ -47,6 +54,8 @@ export function createHub<C extends HubConn>(deps: { nc: NatsConnection; chat: C
   function onRoomMessage(feed: RoomFeed<C>, msg: Msg) {
     stats.fanoutIn += 1;
     const seq = msg.headers?.get('seq');
+    const storedAt = Number(msg.headers?.get('ts'));
+    if (storedAt) deps.onFanoutLatency?.(Date.now() - storedAt);
     if (seq) feed.deliverMessage(Number(seq), msg.data);
     else if (firstSighting(msg)) feed.deliverFrame(msg.data);
   }

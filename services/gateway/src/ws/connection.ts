@@ -62,10 +62,12 @@ export class Connection {
     if (this.socket.readyState !== this.socket.OPEN) return;
     if (this.socket.bufferedAmount > this.ctx.config.MAX_BUFFERED_BYTES) {
       this.log.warn({ buffered: this.socket.bufferedAmount }, 'slow consumer closed');
+      this.ctx.metrics.slowConsumers.inc();
       this.close(CLOSE.TRY_AGAIN_LATER, 'too slow: recover with room.join {since}');
       return;
     }
     this.socket.send(payload, { binary: false });
+    this.ctx.metrics.framesSent.inc();
   }
 
   send<T extends ServerFrameType>(type: T, data: ServerFrameData[T], ref?: string): void {
