@@ -158,9 +158,9 @@ export function createChatClient(options: ChatClientOptions) {
   });
 
   function close(error = new ChatError('CLOSED', 'client closed')) {
-    connection.fail(error);
     requests.failAll('CLOSED');
     outbox.failAll(error);
+    connection.fail(error);
     firstLogin?.reject(error);
     for (const w of openWaiters) w.reject(error);
     openWaiters.clear();

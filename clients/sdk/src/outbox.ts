@@ -73,11 +73,20 @@ export function createOutbox(deps: OutboxDeps) {
   return {
     send(target: OutboxTarget, text: string, clientMsgId = newClientMsgId()): Promise<MessageAck> {
       const existing = entries.get(clientMsgId);
-      if (existing) return new Promise((resolve, reject) => {
-        const { resolve: r0, reject: j0 } = existing;
-        existing.resolve = (a) => (r0(a), resolve(a));
-        existing.reject = (e) => (j0(e), reject(e));
-      });
+      if (existing) {
+        // Already queued (a double click on "retry"): wait for the same outcome, send nothing new.
+        return new Promise((resolve, reject) => {
+          const first = { resolve: existing.resolve, reject: existing.reject };
+          existing.resolve = (ack) => {
+            first.resolve(ack);
+            resolve(ack);
+          };
+          existing.reject = (err) => {
+            first.reject(err);
+            reject(err);
+          };
+        });
+      }
       return new Promise((resolve, reject) => {
         const entry: Entry = { clientMsgId, target, text, attempts: 0, inFlight: false, resolve, reject };
         entries.set(clientMsgId, entry);

@@ -34,6 +34,7 @@ export interface RecoveryDeps {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const isGone = (err: unknown) => err instanceof ChatError && (err.code === 'DISCONNECTED' || err.code === 'CLOSED');
 
 export type Recovery = ReturnType<typeof createRecovery>;
 
@@ -79,10 +80,10 @@ export function createRecovery(deps: RecoveryDeps) {
         await sleep(paceMs);
       }
     } finally {
-      recovering.delete(roomId);
+      if (myEpoch === epoch) recovering.delete(roomId);
       if (count > 0) deps.onRecovered({ roomId, count, reason: 'reconnect' });
     }
-    fillGap(roomId);
+    if (myEpoch === epoch) fillGap(roomId);
   }
 
   async function fill(roomId: string): Promise<void> {
@@ -104,9 +105,10 @@ export function createRecovery(deps: RecoveryDeps) {
         }
       }
     } catch (err) {
-      deps.onError(err, roomId);
+      // A lost connection is not a failure of the fill: the next login recovers the room.
+      if (!isGone(err)) deps.onError(err, roomId);
     } finally {
-      filling.delete(roomId);
+      if (myEpoch === epoch) filling.delete(roomId);
       if (count > 0) deps.onRecovered({ roomId, count, reason: 'gap' });
     }
   }
@@ -128,7 +130,7 @@ export function createRecovery(deps: RecoveryDeps) {
         try {
           await recoverRoom(room.roomId, myEpoch);
         } catch (err) {
-          if (err instanceof ChatError && (err.code === 'DISCONNECTED' || err.code === 'CLOSED')) return;
+          if (isGone(err)) return;
           deps.onError(err, room.roomId);
         }
         await sleep(paceMs);

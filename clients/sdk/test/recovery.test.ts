@@ -19,7 +19,7 @@ const testClients: TestClient[] = [];
 
 beforeAll(async () => {
   // The sender below outpaces the default 5 msg/s user budget on purpose.
-  stack = await startStack({ gatewayEnv: { RATE_LIMIT_BURST: '1000', RATE_LIMIT_PER_SEC: '1000', PRESENCE_GRACE_MS: '200' } });
+  stack = await startStack({ gateways: 2, gatewayEnv: { RATE_LIMIT_BURST: '1000', RATE_LIMIT_PER_SEC: '1000', PRESENCE_GRACE_MS: '200' } });
 });
 afterAll(async () => {
   for (const c of clients) c.close();
@@ -28,7 +28,7 @@ afterAll(async () => {
 });
 
 function sdkClient(username: string, wsUrl = stack.gateways.at(-1)!.wsUrl): ChatClient {
-  const client = createChatClient({ url: wsUrl, auth: { username }, WebSocket: TrackedWebSocket, reconnect: { baseMs: 50, maxMs: 300 }, requestTimeoutMs: 5000 });
+  const client = createChatClient({ url: wsUrl, auth: { username }, WebSocket: TrackedWebSocket, reconnect: { baseMs: 50, maxMs: 300 } });
   clients.push(client);
   return client;
 }
@@ -78,6 +78,18 @@ describe('sdk against the real stack', () => {
     expect(typeof (await alice.ping())).toBe('number');
   });
 
+  it('logs in with a token from POST /api/v1/auth/guest, and stops for good on a bad one', async () => {
+    const res = await fetch(`${stack.gateways[0]!.url}/api/v1/auth/guest`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'sdk-tokenuser' }) });
+    const { token } = (await res.json()) as { token: string };
+    const good = createChatClient({ url: stack.gateways[0]!.wsUrl, auth: { getToken: () => token }, WebSocket: TrackedWebSocket });
+    clients.push(good);
+    expect((await good.connect()).username).toBe('sdk-tokenuser');
+    const bad = createChatClient({ url: stack.gateways[0]!.wsUrl, auth: { token: 'not-a-jwt' }, WebSocket: TrackedWebSocket, reconnect: { baseMs: 10 } });
+    clients.push(bad);
+    await expect(bad.connect()).rejects.toMatchObject({ code: 'AUTH_FAILED' });
+    expect(bad.state.status).toBe('closed');
+  });
+
   it('after a dropped socket, recovers and delivers every message exactly once, in order, and resends unacked sends', async () => {
     const roomId = 'sdk-recover';
     const alice = sdkClient('sdk-alice');
@@ -86,6 +98,8 @@ describe('sdk against the real stack', () => {
     const inbox = collect(alice, roomId);
     const states: string[] = [];
     alice.on('state', (s) => states.push(s.status));
+    let recovered = 0;
+    alice.on('recovered', (r) => (recovered += r.count));
 
     const bob = await TestClient.guest(stack.gateways[0]!.wsUrl, 'sdk-bob');
     testClients.push(bob);
@@ -113,6 +127,7 @@ describe('sdk against the real stack', () => {
     expectExactlyOnceInOrder(inbox.got, total);
     expect(inbox.got.filter((m) => m.username === 'sdk-alice').map((m) => m.text)).toEqual(['a1', 'a2', 'a3']);
     expect(states).toContain('reconnecting');
+    expect(recovered).toBeGreaterThan(0); // some of Bob's messages came back through room.join {since}
     expect(alice.state.status).toBe('open');
     expect(alice.lastSeq(roomId)).toBe(total);
 
@@ -136,9 +151,16 @@ describe('sdk against the real stack', () => {
     for (let i = 1; i <= 3; i++) await carol.sendMessage(roomId, `c${i}`);
     await daveInbox.until(3);
 
+    // Gina, on the other gateway, talks while gateway 0 is down.
+    const gina = await TestClient.guest(stack.gateways[1]!.wsUrl, 'sdk-gina');
+    testClients.push(gina);
+    await gina.ok('room.joined', 'room.join', { roomId });
+    await Promise.all([carolInbox.until(3), daveInbox.until(3)]);
+
     const shutdown = new Promise((resolve) => dave.on('server.shutdown', resolve));
     await gw.stop();
     await shutdown;
+    for (let i = 1; i <= 3; i++) await gina.ok('message.ack', 'message.send', { roomId, text: `g${i}` });
     // Sent while no gateway is up: queued, then sent after the re-login.
     const pending = [dave.sendMessage(roomId, 'd1'), dave.sendMessage(roomId, 'd2')];
     expect(dave.state.status).toBe('reconnecting');
@@ -146,10 +168,11 @@ describe('sdk against the real stack', () => {
     const next = await stack.startGateway({}, { port });
     await Promise.all(pending);
     await carol.sendMessage(roomId, 'c4');
-    await Promise.all([carolInbox.until(6), daveInbox.until(6)]);
+    await Promise.all([carolInbox.until(9), daveInbox.until(9)]);
     await sleep(300);
-    expectExactlyOnceInOrder(carolInbox.got, 6);
-    expectExactlyOnceInOrder(daveInbox.got, 6);
+    expectExactlyOnceInOrder(carolInbox.got, 9);
+    expectExactlyOnceInOrder(daveInbox.got, 9);
+    expect(daveInbox.got.map((m) => m.text)).toEqual(['c1', 'c2', 'c3', 'g1', 'g2', 'g3', 'd1', 'd2', 'c4']);
     expect(carol.state).toMatchObject({ status: 'open', serverId: next.app.ctx.serverId });
     expect(carol.state.serverId).not.toBe(firstServer);
   });

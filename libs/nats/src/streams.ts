@@ -1,5 +1,6 @@
 import { AckPolicy, DeliverPolicy, jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { retryFor } from './retry.ts';
 import { BROADCAST_CONSUMER, STREAM, subjects } from './subjects.ts';
 
 const DAY_NS = 24 * 60 * 60 * 1e9;
@@ -9,7 +10,11 @@ const DAY_NS = 24 * 60 * 60 * 1e9;
  * service that needs them can call it at start.
  * `duplicate_window` is what makes outbox re-publishes after a crash harmless.
  */
-export async function ensureEventStream(nc: NatsConnection, opts: { replicas?: number } = {}): Promise<void> {
+export async function ensureEventStream(nc: NatsConnection, opts: { replicas?: number; timeoutMs?: number } = {}): Promise<void> {
+  await retryFor(() => ensureEventStreamOnce(nc, opts.replicas ?? 1), opts.timeoutMs);
+}
+
+async function ensureEventStreamOnce(nc: NatsConnection, replicas: number): Promise<void> {
   const jsm = await jetstreamManager(nc);
   const config = {
     name: STREAM,
@@ -18,7 +23,7 @@ export async function ensureEventStream(nc: NatsConnection, opts: { replicas?: n
     storage: StorageType.File,
     max_age: 7 * DAY_NS,
     duplicate_window: 5 * 60 * 1e9,
-    num_replicas: opts.replicas ?? 1,
+    num_replicas: replicas,
   };
   try {
     await jsm.streams.info(STREAM);

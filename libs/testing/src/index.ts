@@ -3,3 +3,4 @@ export * from './postgres.ts';
 export * from './stack.ts';
 export * from './processes.ts';
 export * from './databases.ts';
+export * from './nats-cluster.ts';

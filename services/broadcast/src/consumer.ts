@@ -11,7 +11,7 @@ import { jetstream, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream
 import { headers, type NatsConnection } from '@nats-io/transport-node';
 import { ChatEvent } from '@chat/contracts';
 import type { Logger } from '@chat/logging';
-import { BROADCAST_CONSUMER, STREAM } from '@chat/nats';
+import { BROADCAST_CONSUMER, retryFor, STREAM } from '@chat/nats';
 import { eventToFanout } from './fanout.ts';
 
 export interface BroadcastStats {
@@ -53,7 +53,7 @@ export function createBroadcaster(deps: { nc: NatsConnection; log: Logger }) {
     stats,
     async start() {
       const js = jetstream(deps.nc);
-      const consumer = await js.consumers.get(STREAM, BROADCAST_CONSUMER);
+      const consumer = await retryFor(() => js.consumers.get(STREAM, BROADCAST_CONSUMER));
       messages = await consumer.consume({ max_messages: 1000 });
       loop = (async () => {
         for await (const msg of messages!) {

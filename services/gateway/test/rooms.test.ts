@@ -28,8 +28,12 @@ describeOnEachDatabase('rooms and membership', ({ stack }) => {
     const members = await alice.ok('room.members', 'room.members', { roomId: 'general' });
     expect(members.members).toHaveLength(2);
 
+    const bobTab = await TestClient.guest(ws(), 'r-bob');
     await bob.ok('room.left', 'room.leave', { roomId: 'general' });
     expect(await alice.waitForType('room.userLeft', (d) => d.username === 'r-bob')).toBeTruthy();
+    // The leaver's other tab on the same gateway learns it left too.
+    expect(await bobTab.waitForType('room.userLeft', (d) => d.roomId === 'general' && d.username === 'r-bob')).toBeTruthy();
+    await bobTab.close();
     expect(await bob.request('room.leave', { roomId: 'general' })).toMatchObject({ type: 'error', data: { code: 'NOT_A_MEMBER' } });
     expect(alice.of('room.userJoined').filter((d) => d.username === 'r-bob')).toHaveLength(1);
     await Promise.all([alice.close(), bob.close()]);

@@ -7,8 +7,8 @@
  * - Nothing is published twice: each row carries its eventId as Nats-Msg-Id, so a re-publish
  *   inside the stream's duplicate window is dropped by JetStream.
  * - Per-room order: rows of one room are inserted under that room's row lock, so id order is
- *   seq order; one relay at a time (advisory xact lock) publishes in id order on one
- *   connection, which JetStream keeps.
+ *   seq order; one relay at a time (an advisory xact lock on PostgreSQL; PGlite serves one
+ *   process) publishes in id order on one connection, which JetStream keeps.
  * Failure cases: NATS down -> publish fails, the transaction rolls back, the relay retries
  * with backoff; another replica holding the lock -> retry shortly.
  */
@@ -44,20 +44,34 @@ export function createOutboxRelay(deps: {
   let failures = 0;
   let retryTimer: NodeJS.Timeout | undefined;
 
-  /** -1: another replica holds the relay lock. */
+  type Row = { id: number; event_id: string; subject: string; payload: string };
+  const SELECT = 'SELECT id, event_id, subject, payload FROM outbox ORDER BY id LIMIT $1';
+  const DELETE = 'DELETE FROM outbox WHERE id = ANY($1::bigint[])';
+
+  async function publish(rows: Row[]) {
+    await deps.beforePublish?.();
+    // Pipelined on one connection: JetStream stores them in this order.
+    await Promise.all(rows.map((r) => js.publish(r.subject, r.payload, { msgID: r.event_id })));
+  }
+
+  /** Returns how many rows were published; -1 when another replica holds the relay lock. */
   async function relayBatch(): Promise<number> {
+    if (deps.db.kind === 'pglite') {
+      // One process, and this loop is single-flight: no lock, and no transaction held
+      // open across the JetStream round trip (PGlite has one connection for everything).
+      const rows = await deps.db.query<Row>(SELECT, [BATCH]);
+      if (rows.length === 0) return 0;
+      await publish(rows);
+      await deps.db.query(DELETE, [rows.map((r) => r.id)]);
+      return rows.length;
+    }
     return deps.db.tx(async (q) => {
       const [lock] = await q.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [RELAY_LOCK]);
       if (!lock?.locked) return -1;
-      const rows = await q.query<{ id: number; event_id: string; subject: string; payload: string }>(
-        'SELECT id, event_id, subject, payload FROM outbox ORDER BY id LIMIT $1',
-        [BATCH],
-      );
+      const rows = await q.query<Row>(SELECT, [BATCH]);
       if (rows.length === 0) return 0;
-      await deps.beforePublish?.();
-      // Pipelined on one connection: JetStream stores them in this order.
-      await Promise.all(rows.map((r) => js.publish(r.subject, r.payload, { msgID: r.event_id })));
-      await q.query('DELETE FROM outbox WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id)]);
+      await publish(rows);
+      await q.query(DELETE, [rows.map((r) => r.id)]);
       return rows.length;
     });
   }

@@ -16,7 +16,7 @@ import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { encodeFrame, type PresenceStatus, type SettableStatus } from '@chat/contracts';
 import type { Logger } from '@chat/logging';
-import { PRESENCE_BUCKET, subjectToken, subjects, type ChatClient } from '@chat/nats';
+import { PRESENCE_BUCKET, retryFor, subjectToken, subjects, type ChatClient } from '@chat/nats';
 import { createPresenceState, type PresenceEntry } from './presence-state.ts';
 
 const HEARTBEAT_MS = 2000;
@@ -59,7 +59,7 @@ export async function createPresence(deps: {
   membersOf: (roomId: string) => ReadonlySet<PresenceConn>;
 }) {
   const log = deps.log.child({ module: 'presence' });
-  const kv: KV = await new Kvm(deps.nc).create(PRESENCE_BUCKET, { history: 1, ttl: CLAIM_TTL_MS });
+  const kv: KV = await retryFor(() => new Kvm(deps.nc).create(PRESENCE_BUCKET, { history: 1, ttl: CLAIM_TTL_MS }));
   const state = createPresenceState();
   const local = new Map<string, LocalUser>();
   const peers = new Map<string, number>();

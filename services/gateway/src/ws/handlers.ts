@@ -1,4 +1,4 @@
-import { AppError, checkMessageText, clampLimit, CLOSE, type ClientRequest, type Member, type RequestData, type RequestType, type StoredMember } from '@chat/contracts';
+import { AppError, checkMessageText, clampLimit, CLOSE, encodeFrame, type ClientRequest, type Member, type RequestData, type RequestType, type StoredMember } from '@chat/contracts';
 import type { GatewayContext } from '../context.ts';
 import type { Connection } from './connection.ts';
 
@@ -52,6 +52,10 @@ const handlers: Handlers = {
   async 'room.leave'(ctx, conn, data, ref) {
     await ctx.chat('room.leave', { actor: actorOf(conn), roomId: data.roomId });
     ctx.typing.stop(conn, data.roomId);
+    // The user's other sockets here leave with this one, before the room's own userLeft
+    // broadcast arrives: tell them now, as their twins on other gateways will be told.
+    const left = encodeFrame('room.userLeft', { roomId: data.roomId, username: conn.username });
+    for (const other of ctx.hub.connsOfUser(conn.userId)) if (other !== conn && other.rooms.has(data.roomId)) other.sendRaw(left);
     ctx.hub.removeUserFromRoom(conn.userId, data.roomId);
     conn.send('room.left', { roomId: data.roomId }, ref);
   },
