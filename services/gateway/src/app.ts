@@ -74,7 +74,7 @@ export async function buildGatewayApp(deps: { config: Readonly<GatewayConfig>; l
     }),
   };
 
-  const http: FastifyInstance = Fastify({ loggerInstance: log.child({ module: 'http' }, { level: log.levelVal >= 40 ? log.level : 'warn' }) as FastifyBaseLogger, trustProxy: config.TRUST_PROXY, bodyLimit: 1_048_576 });
+  const http: FastifyInstance = Fastify({ loggerInstance: log.child({ module: 'http' }, { level: log.levelVal >= 40 ? log.level : 'warn' }) as FastifyBaseLogger, trustProxy: config.TRUST_PROXY, bodyLimit: 1_048_576, requestTimeout: 15_000 });
   installErrorHandler(http);
   // The web client uses an inline-free bundle; a strict CSP keeps injected markup inert.
   await http.register(fastifyHelmet, {
