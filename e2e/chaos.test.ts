@@ -51,8 +51,8 @@ it(
   async () => {
     const [g1, g2] = topo.gateways;
     for (let i = 0; i < CLIENTS; i++) {
-      const gw = i % 2 ? g2! : g1!;
-      const sdk = createChatClient({ url: `ws://127.0.0.1:${gw.port}/ws`, auth: { username: `chaos-${i}` }, WebSocket, reconnect: { baseMs: 200, maxMs: 2000 }, pingIntervalMs: 2000, maxSendAttempts: 20 });
+      const [home, other] = i % 2 ? [g2!, g1!] : [g1!, g2!];
+      const sdk = createChatClient({ url: [`ws://127.0.0.1:${home.port}/ws`, `ws://127.0.0.1:${other.port}/ws`], auth: { username: `chaos-${i}` }, WebSocket, reconnect: { baseMs: 200, maxMs: 2000 }, pingIntervalMs: 2000, maxSendAttempts: 20 });
       const history: ClientHistory = { name: `chaos-${i}`, rooms: ROOMS, acked: [], received: [], sent: 0 };
       const entry = { sdk, history, recoveries: [] as number[] };
       let lostAt = 0;
@@ -92,7 +92,7 @@ it(
       ['kill broadcast-1 (SIGKILL)', async () => { const b = topo.of('broadcast')[0]!; await b.stop('SIGKILL'); await b.start(); }],
       ['kill NATS node n1 and bring it back', async () => { await cluster.nodes[0]!.stop(); await sleep(2000); await cluster.nodes[0]!.start(); }],
       ['pause broadcast-2 (SIGSTOP/SIGCONT)', async () => { const b = topo.of('broadcast')[1]!; b.signal('SIGSTOP'); await sleep(PAUSE_MS); b.signal('SIGCONT'); }],
-      ['kill gateway-2 (SIGKILL)', async () => { const g = topo.gateways[1]!; await g.stop('SIGKILL'); await g.start(); }],
+      ['kill gateway-2 (SIGKILL): its clients fail over to gateway-1', async () => { const g = topo.gateways[1]!; await g.stop('SIGKILL'); await sleep(3000); await g.start(); }],
       ['rolling restart chat-2 and broadcast-2 (SIGTERM)', async () => { for (const x of [topo.of('chat')[1]!, topo.of('broadcast')[1]!]) { await x.stop('SIGTERM'); await x.start(); } }],
     ];
     for (const [, inject] of faults) {

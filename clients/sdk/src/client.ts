@@ -143,7 +143,7 @@ export function createChatClient(options: ChatClientOptions) {
   }
 
   const connection = createConnection({
-    url: options.url,
+    urls: Array.isArray(options.url) ? options.url : [options.url],
     WebSocket: Ctor,
     reconnect: { enabled: options.reconnect?.enabled ?? true, baseMs: options.reconnect?.baseMs ?? 500, maxMs: options.reconnect?.maxMs ?? 30_000 },
     pingIntervalMs: options.pingIntervalMs ?? 25_000,

@@ -19,7 +19,8 @@ import type { ConnectionState, WebSocketConstructor } from './types.ts';
 import type { ServerFrame } from '@chat/contracts';
 
 export interface ConnectionDeps {
-  url: string;
+  /** Gateways to use; after a lost connection the next one is tried (failover). */
+  urls: string[];
   WebSocket: WebSocketConstructor;
   reconnect: { enabled: boolean; baseMs: number; maxMs: number };
   pingIntervalMs: number;
@@ -43,6 +44,8 @@ export function createConnection(deps: ConnectionDeps) {
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
   let pingTimer: ReturnType<typeof setInterval> | undefined;
   let shutdownDelayMs: number | undefined;
+  let urlIndex = 0;
+  const currentUrl = () => deps.urls[urlIndex % deps.urls.length]!;
 
   function setState(next: ConnectionState) {
     state = next;
@@ -55,7 +58,7 @@ export function createConnection(deps: ConnectionDeps) {
     setState({ status: state.status === 'idle' || state.status === 'connecting' ? 'connecting' : 'reconnecting', attempt: backoff.attempt, ...(state.error ? { error: state.error } : {}) });
     let t: Transport;
     try {
-      t = openTransport(deps.WebSocket, deps.url, {
+      t = openTransport(deps.WebSocket, currentUrl(), {
         onOpen: () => {
           deps.onSocketOpen().catch((err: unknown) => {
             if (transport === t && state.status !== 'closed') t.abandon(ABANDONED, err instanceof Error ? err.message : 'login failed');
@@ -72,7 +75,7 @@ export function createConnection(deps: ConnectionDeps) {
       });
     } catch (err) {
       // A malformed URL throws in the constructor: no retry can fix that.
-      fail(new ChatError('BAD_REQUEST', `cannot open ${deps.url}: ${err instanceof Error ? err.message : String(err)}`));
+      fail(new ChatError('BAD_REQUEST', `cannot open ${currentUrl()}: ${err instanceof Error ? err.message : String(err)}`));
       return;
     }
     transport = t;
@@ -80,6 +83,7 @@ export function createConnection(deps: ConnectionDeps) {
 
   function lost(code: number, reason: string) {
     transport = undefined;
+    urlIndex += 1; // a gateway that dropped us may be gone: try the next one first
     stopPing();
     deps.onSocketLost();
     if (state.status === 'closed') return;

@@ -23,8 +23,8 @@ export type Credentials =
   | { getToken: () => string | Promise<string> };
 
 export interface ChatClientOptions {
-  /** e.g. `wss://chat.example.com/ws`. */
-  url: string;
+  /** e.g. `wss://chat.example.com/ws`; several gateways are tried in turn after a lost connection. */
+  url: string | string[];
   auth: Credentials;
   /** Defaults to globalThis.WebSocket (browsers, Node >= 22); pass `ws` on Node 20. */
   WebSocket?: WebSocketConstructor;
