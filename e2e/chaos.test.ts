@@ -93,6 +93,8 @@ it(
       ['kill NATS node n1 and bring it back', async () => { await cluster.nodes[0]!.stop(); await sleep(2000); await cluster.nodes[0]!.start(); }],
       ['pause broadcast-2 (SIGSTOP/SIGCONT)', async () => { const b = topo.of('broadcast')[1]!; b.signal('SIGSTOP'); await sleep(PAUSE_MS); b.signal('SIGCONT'); }],
       ['kill gateway-2 (SIGKILL): its clients fail over to gateway-1', async () => { const g = topo.gateways[1]!; await g.stop('SIGKILL'); await sleep(3000); await g.start(); }],
+      ['restart PostgreSQL', () => postgres.restart()],
+      ['drop every NATS connection at once (all nodes restarted)', async () => { await Promise.all(cluster.nodes.map((n) => n.stop())); await sleep(1000); await Promise.all(cluster.nodes.map((n) => n.start())); }],
       ['rolling restart chat-2 and broadcast-2 (SIGTERM)', async () => { for (const x of [topo.of('chat')[1]!, topo.of('broadcast')[1]!]) { await x.stop('SIGTERM'); await x.start(); } }],
     ];
     for (const [, inject] of faults) {

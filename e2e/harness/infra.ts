@@ -15,6 +15,8 @@ export type InfraMode = 'containers' | 'local';
 export interface Service {
   url: string;
   stop(): Promise<void>;
+  /** Stops and starts the server again on the same address and data. */
+  restart(): Promise<void>;
 }
 
 let detected: Promise<InfraMode> | undefined;
@@ -37,15 +39,26 @@ export async function startPostgresService(): Promise<Service> {
     .withExposedPorts(5432)
     .withWaitStrategy(Wait.forLogMessage(/ready to accept connections/, 2))
     .start();
-  return { url: `postgres://postgres:postgres@${c.getHost()}:${c.getMappedPort(5432)}/postgres`, stop: async () => void (await c.stop()) };
+  return {
+    url: `postgres://postgres:postgres@${c.getHost()}:${c.getMappedPort(5432)}/postgres`,
+    stop: async () => void (await c.stop()),
+    restart: () => c.restart(),
+  };
 }
 
 export async function startNatsService(): Promise<Service> {
   if ((await infraMode()) === 'local') {
     const dir = mkdtempSync(join(tmpdir(), 'e2e-nats-'));
-    const nats = await startNatsServer({ storeDir: dir });
-    return { url: nats.url, stop: async () => (await nats.stop(), rmSync(dir, { recursive: true, force: true })) };
+    let nats = await startNatsServer({ storeDir: dir });
+    return {
+      url: nats.url,
+      stop: async () => (await nats.stop(), rmSync(dir, { recursive: true, force: true })),
+      restart: async () => {
+        await nats.stop();
+        nats = await startNatsServer({ storeDir: dir, port: nats.port });
+      },
+    };
   }
   const c = await new GenericContainer('nats:2.10-alpine').withCommand(['-js']).withExposedPorts(4222).withWaitStrategy(Wait.forLogMessage(/Server is ready/)).start();
-  return { url: `nats://${c.getHost()}:${c.getMappedPort(4222)}`, stop: async () => void (await c.stop()) };
+  return { url: `nats://${c.getHost()}:${c.getMappedPort(4222)}`, stop: async () => void (await c.stop()), restart: () => c.restart() };
 }
