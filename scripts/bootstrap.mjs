@@ -65,6 +65,7 @@ function ensureSystemDeps(kind) {
     // Deploy checks: `docker-compose config` and `kubectl kustomize` render the manifests.
     if (!has('docker-compose')) missing.push('docker-compose');
     if (!has('kubectl')) missing.push('kubernetes-client');
+    if (!has('tmux')) missing.push('tmux'); // the terminal client is tested in a real terminal
   }
   if (missing.length) aptInstall(missing, kind === 'test' ? 'the tests need them' : 'the stack needs them');
 }

@@ -7,6 +7,7 @@ import { formatHelp, formatMembers, formatMessage, formatRooms, notice } from '.
 import { sanitizeLine } from './sanitize.ts';
 
 const RECENT = 20;
+const ECHO_WAIT_MS = 2000;
 
 export interface ActionHooks {
   quit(): void;
@@ -17,6 +18,23 @@ export interface ActionHooks {
 
 export function createActions(ctx: CliContext, hooks: ActionHooks) {
   const { client, state, style: s } = ctx;
+  // Sends not yet acked and echoed back: at the end of piped input we wait for them, so
+  // `printf 'a\nb\n' | chat` shows both lines before it exits.
+  const inflight = new Set<Promise<unknown>>();
+  const track = (p: Promise<unknown>) => {
+    inflight.add(p);
+    void p.finally(() => inflight.delete(p));
+  };
+
+  /** Resolves once our own message came back as `message.received` (or after a while). */
+  function echoed(ack: { roomId: string; seq: number }): Promise<void> {
+    if ((client.lastSeq(ack.roomId) ?? 0) >= ack.seq) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => (clearTimeout(timer), off(), resolve());
+      const off = client.on('message.received', (m) => m.roomId === ack.roomId && m.seq >= ack.seq && done());
+      const timer = setTimeout(done, ECHO_WAIT_MS);
+    });
+  }
 
   function showMessages(messages: Message[]) {
     for (const m of messages) {
@@ -60,22 +78,24 @@ export function createActions(ctx: CliContext, hooks: ActionHooks) {
     if (!roomId) return ctx.fail('no room: /join <room> first');
     hooks.sent();
     // Shown when the server's broadcast comes back (in seq order), not now.
-    client.sendMessage(roomId, text).catch((err: unknown) => ctx.fail(`not sent: ${describeError(err)}`));
+    track(client.sendMessage(roomId, text).then(echoed, (err: unknown) => ctx.fail(`not sent: ${describeError(err)}`)));
   }
 
   function dm(to: string, text: string) {
     const clientMsgId = newClientMsgId();
     state.pendingDms.set(clientMsgId, to);
-    client.sendDm(to, text, { clientMsgId }).then(
+    const sending = client.sendDm(to, text, { clientMsgId }).then(
       (ack) => {
         state.dmPeers.set(ack.roomId, to);
         state.joined.add(ack.roomId);
+        return echoed(ack);
       },
       (err: unknown) => {
         state.pendingDms.delete(clientMsgId);
         ctx.fail(`not sent: ${describeError(err)}`);
       },
     );
+    track(sending);
   }
 
   async function leave() {
@@ -149,5 +169,5 @@ export function createActions(ctx: CliContext, hooks: ActionHooks) {
     }
   }
 
-  return { run, openRoom };
+  return { run, openRoom, settled: () => Promise.allSettled([...inflight]).then(() => undefined) };
 }

@@ -12,6 +12,8 @@ import type { Screen } from './screen.ts';
 import type { Style } from './style.ts';
 import { createTypingNotifier } from './typing.ts';
 
+const END_GRACE_MS = 10_000;
+
 export interface CliAppDeps {
   client: ChatClient;
   screen: Pick<Screen, 'start' | 'print' | 'setStatus' | 'setPrompt' | 'clear' | 'close'>;
@@ -25,6 +27,9 @@ export function createCliApp(deps: CliAppDeps) {
   const { client, screen, style: s } = deps;
   const state = createState();
   let quitting = false;
+  // Lines run one after another, after the login and the first room, so their output
+  // appears in the order they were typed and piped input (`echo hi | chat`) works.
+  let queue = Promise.resolve();
 
   const ctx: CliContext = {
     client,
@@ -62,26 +67,36 @@ export function createCliApp(deps: CliAppDeps) {
   }
 
   return {
-    async start(): Promise<void> {
+    start(): Promise<void> {
       screen.start();
       ctx.setRoom(undefined);
-      try {
-        const auth = await client.connect();
-        ctx.notice(`logged in as ${auth.username}; /help for commands`);
-      } catch (err) {
-        ctx.fail(`cannot log in: ${describeError(err)}`);
-        return quit(1);
-      }
-      await actions.openRoom(deps.initialRoom, { create: true });
+      queue = (async () => {
+        try {
+          const auth = await client.connect();
+          ctx.notice(`logged in as ${auth.username}; /help for commands`);
+        } catch (err) {
+          ctx.fail(`cannot log in: ${describeError(err)}`);
+          return quit(1);
+        }
+        await actions.openRoom(deps.initialRoom, { create: true });
+      })();
+      return queue;
     },
     onLine(line: string) {
       const input = parseInput(line);
       if (input.kind !== 'say') typing.stop();
-      void actions.run(input);
+      if (input.kind === 'quit') return quit(0); // never stuck behind a slow request
+      queue = queue.then(() => actions.run(input));
     },
     onDraft(draft: string) {
       if (state.current && draft.trim() !== '' && !draft.startsWith('/')) typing.keystroke(state.current);
       else typing.stop();
+    },
+    /** End of input: finish what was typed (bounded), then quit. */
+    onEnd() {
+      const drained = queue.then(() => actions.settled());
+      const cap = new Promise((r) => setTimeout(r, END_GRACE_MS).unref());
+      void Promise.race([drained, cap]).then(() => quit(0));
     },
     quit,
   };

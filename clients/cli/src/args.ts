@@ -34,18 +34,26 @@ export function parseCliArgs(argv: string[], fallbackUser: string): ParsedArgs {
       },
     });
   } catch (err) {
-    return { ok: false, message: err instanceof Error ? err.message : String(err) };
+    return { ok: false, message: `${err instanceof Error ? err.message : String(err)} (see --help)` };
   }
   const { values, positionals } = parsed;
   if (values.help) return { ok: false, help: true, message: USAGE };
   if (positionals.length > 2) return { ok: false, message: `too many arguments: ${positionals.slice(2).join(' ')}` };
   const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) return { ok: false, message: `bad --port: ${values.port}` };
+  if (!Number.isInteger(port) || port < 1 || port > 65535) return { ok: false, message: `bad --port: ${values.port} (see --help)` };
   const [username = fallbackUser, room = 'general'] = positionals;
+  // Checked here: the SDK only reports a malformed URL as a closed state, while connect()
+  // stays pending, so a typo would look like a hang.
+  let url: string;
+  try {
+    url = new URL(gatewayUrl(values.host, port)).toString();
+  } catch {
+    return { ok: false, message: `bad --host: ${values.host} (see --help)` };
+  }
   return {
     ok: true,
     options: {
-      url: gatewayUrl(values.host, port),
+      url,
       auth: values.token ? { token: values.token } : { username },
       room,
       color: !values['no-color'],

@@ -29,7 +29,8 @@ export function wireEvents(ctx: CliContext): () => void {
       lostNoticeShown = true;
       ctx.notice(`connection lost${st.error ? ` (${describeError(st.error)})` : ''}; reconnecting`);
     }
-    if (st.status === 'closed' && st.error && st.error.code !== 'CLOSED') ctx.fail(`disconnected: ${describeError(st.error)}`);
+    // Before the first login, app.ts reports why the login failed.
+    if (st.status === 'closed' && everOpen && st.error && st.error.code !== 'CLOSED') ctx.fail(`disconnected: ${describeError(st.error)}`);
     ctx.refreshStatus();
   }
 

@@ -31,7 +31,7 @@ const client = createChatClient({ url: options.url, auth: options.auth, WebSocke
 
 const screen = createScreen(
   { input: process.stdin, output: process.stdout },
-  { onLine: (line) => app.onLine(line), onDraft: (draft) => app.onDraft(draft), onQuit: () => app.quit(0) },
+  { onLine: (line) => app.onLine(line), onDraft: (draft) => app.onDraft(draft), onQuit: () => app.quit(0), onEnd: () => app.onEnd() },
 );
 
 const app = createCliApp({

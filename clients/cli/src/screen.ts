@@ -5,8 +5,10 @@
  *
  * Printing while the user types: erase the block, write the output, redraw the block
  * with the draft and cursor where they were. readline redraws by first moving up
- * `prevRows` (the cursor's row within the block at its last redraw); we stand the cursor
- * that many rows below the block's new top before asking it to, so its arithmetic holds.
+ * `prevRows` (the cursor's row within the block as of its last redraw; it can lag behind
+ * after a draft wraps), so we stand the cursor that many rows below the block's new top
+ * before asking it to. `prevRows` is an undocumented (string-keyed, long-standing) field:
+ * without it we fall back to the cursor's true row, which is right unless readline lags.
  *
  * Limitation: after Enter, the submitted block's height is computed here (readline has
  * already forgotten the line); wide (CJK, emoji) characters count as one column, so a
@@ -26,8 +28,10 @@ export interface ScreenHandlers {
   onLine(line: string): void;
   /** The draft changed (a key edited it); not called for Enter. */
   onDraft(draft: string): void;
-  /** Ctrl-C, or Ctrl-D / end of input. */
+  /** Ctrl-C. */
   onQuit(): void;
+  /** Ctrl-D on an empty line, or the end of piped input. */
+  onEnd(): void;
 }
 
 export type Screen = ReturnType<typeof createScreen>;
@@ -71,7 +75,8 @@ export function createScreen(io: ScreenIO, handlers: ScreenHandlers) {
   }
 
   function show(rows: number) {
-    out.write('\n'.repeat(rows));
+    const prevRows = (rl as unknown as { prevRows?: unknown }).prevRows;
+    out.write('\n'.repeat(typeof prevRows === 'number' ? prevRows : rows));
     rl.prompt(true);
   }
 
@@ -88,7 +93,7 @@ export function createScreen(io: ScreenIO, handlers: ScreenHandlers) {
   });
   rl.on('SIGINT', () => handlers.onQuit());
   rl.on('close', () => {
-    if (!closed) handlers.onQuit();
+    if (!closed) handlers.onEnd();
   });
   if (isTTY) {
     // readline's own keypress listener was added first, so rl.line is already updated.

@@ -153,7 +153,12 @@ export function createChatClient(options: ChatClientOptions) {
       requests.failAll('DISCONNECTED');
       recovery.reset();
     },
-    onState: (state) => events.emit('state', state),
+    onState: (state) => {
+      // A connection that ends before its first login (reconnect off, malformed URL) must
+      // settle connect(); after a login this reject is a no-op.
+      if (state.status === 'closed') firstLogin?.reject(state.error ?? new ChatError('CLOSED', 'connection closed'));
+      events.emit('state', state);
+    },
     ping: (ms) => requests.request('ping', {}, ms),
   });
 
