@@ -10,7 +10,7 @@
  * (BENCH_ENV): at the defaults (burst 20, 5/s per user) a benchmark would measure the rate limiter.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -54,6 +54,8 @@ export interface StartOptions {
   pin?: boolean;
   /** Echo server output (default: kept, shown only when a start fails). */
   verbose?: boolean;
+  /** Write a V8 CPU profile of every server Node process here (see load/cpu-profile-preload.mjs). */
+  profileDir?: string;
 }
 
 interface Child {
@@ -63,12 +65,19 @@ interface Child {
   stop(): Promise<void>;
 }
 
+/** Node 20 refuses --cpu-prof in NODE_OPTIONS; a preload starts the profiler instead. */
+function profileEnv(dir: string): Record<string, string> {
+  mkdirSync(dir, { recursive: true });
+  const preload = join(ROOT, 'bench', 'load', 'cpu-profile-preload.mjs');
+  return { BENCH_CPU_PROF_DIR: dir, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${preload}`.trim() };
+}
+
 /** `bash -c 'ulimit -n <hard>; exec [taskset -c 0] cmd...'`: exec keeps the pid, so /proc sees the server itself. */
 function spawnServer(name: string, cmd: string[], env: Record<string, string | undefined>, opts: StartOptions): Child {
   const pinned = (opts.pin ?? true) && HAS_TASKSET ? ['taskset', '-c', '0'] : [];
   const child = spawn('bash', ['-c', 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@"', name, ...pinned, ...cmd], {
     cwd: ROOT,
-    env: { ...process.env, ...env },
+    env: { ...process.env, ...env, ...(opts.profileDir ? profileEnv(opts.profileDir) : {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -4,12 +4,17 @@
  * thread only coordinates; sockets live in the workers (worker.ts).
  */
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { Histogram } from './histogram.ts';
 import type { Command, CommandName, ConnectResult, ConnSpec, SettleResult, StormResult, VerifyResult } from './types.ts';
 
-const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+// Workers do not inherit the main thread's TypeScript loader on Node 20 (nor vitest's
+// transform), so each worker registers tsx itself before importing worker.ts.
+const tsxApi = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href;
+const workerUrl = new URL('./worker.ts', import.meta.url).href;
+const bootstrap = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(workerUrl)}); })`;
 
 interface Handle {
   worker: Worker;
@@ -68,13 +73,16 @@ export class LoadGenerator {
 
   private constructor(private readonly handles: Handle[]) {}
 
-  static start(specs: ConnSpec[], opts: { workers?: number } = {}): LoadGenerator {
+  /** Resolves once every worker has loaded (so its start-up is not timed as load). */
+  static async start(specs: ConnSpec[], opts: { workers?: number } = {}): Promise<LoadGenerator> {
     const n = Math.max(1, Math.min(opts.workers ?? 2, specs.length || 1));
     const slices: ConnSpec[][] = Array.from({ length: n }, () => []);
     specs.forEach((s, i) => slices[i % n]!.push(s));
+    const ready: Array<Promise<unknown>> = [];
     const handles = slices.map((slice, workerId) => {
-      const worker = new Worker(new URL('./worker.ts', import.meta.url), { workerData: { workerId, conns: slice }, execArgv: ['--import', tsxLoader] });
+      const worker = new Worker(bootstrap, { eval: true, workerData: { workerId, conns: slice } });
       const handle: Handle = { worker, specs: slice, calls: new Map() };
+      ready.push(new Promise((resolve, reject) => handle.calls.set(0, { resolve, reject })));
       worker.on('message', (msg: { id: number; ok: boolean; result?: unknown; error?: string }) => {
         const call = handle.calls.get(msg.id);
         handle.calls.delete(msg.id);
@@ -87,7 +95,14 @@ export class LoadGenerator {
       });
       return handle;
     });
-    return new LoadGenerator(handles);
+    const gen = new LoadGenerator(handles);
+    try {
+      await Promise.all(ready);
+    } catch (err) {
+      await Promise.all(handles.map((h) => h.worker.terminate()));
+      throw err;
+    }
+    return gen;
   }
 
   private call<T>(h: Handle, cmd: CommandName, args: unknown): Promise<T> {

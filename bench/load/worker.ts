@@ -324,6 +324,7 @@ const handlers = {
   },
 };
 
+parentPort!.postMessage({ id: 0, ok: true, result: 'ready' });
 parentPort!.on('message', (msg: Command) => {
   const handler = handlers[msg.cmd] as (args: unknown) => Promise<unknown>;
   handler(msg.args).then(

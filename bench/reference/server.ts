@@ -202,7 +202,7 @@ function onClose(client: Client): void {
   for (const roomId of user.rooms.keys()) rooms.get(roomId)?.conns.delete(client);
 }
 
-const wss = new WebSocketServer({ port: Number(process.env.PORT ?? 4000), host: process.env.HOST ?? '127.0.0.1', path: '/ws', perMessageDeflate: false, clientTracking: false, maxPayload: MAX_FRAME_BYTES, backlog: 4096 });
+const wss = new WebSocketServer({ port: Number(process.env.PORT ?? 4000), host: process.env.HOST ?? '127.0.0.1', path: '/ws', perMessageDeflate: false, clientTracking: false, maxPayload: MAX_FRAME_BYTES });
 wss.on('connection', (ws) => {
   const client: Client = { ws };
   ws.on('message', (raw, isBinary) => onFrame(client, raw as Buffer, isBinary));

@@ -184,12 +184,13 @@ export function describeStep(s: LoadStep): string {
   );
 }
 
-export function baseResult(id: ScenarioId, title: string, target: Target, opts: ScenarioOptions, config: Record<string, unknown>): ScenarioResult {
+/** `urlsUsed`: how many of the target's gateways the scenario connects to (the label says so when not all). */
+export function baseResult(id: ScenarioId, title: string, target: Target, opts: ScenarioOptions, config: Record<string, unknown>, urlsUsed = target.wsUrls.length): ScenarioResult {
   return {
     scenario: id,
     title,
     target: target.kind,
-    targetLabel: target.label,
+    targetLabel: urlsUsed < target.wsUrls.length ? `${target.label}, using ${urlsUsed}` : target.label,
     smoke: opts.smoke ?? false,
     startedAt: new Date().toISOString(),
     wallS: 0,

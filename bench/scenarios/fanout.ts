@@ -20,10 +20,10 @@ export const sustained = (s: LoadStep, p99LimitMs: number) => !s.fellBehind && s
 export async function runS2(target: Target, opts: ScenarioOptions = {}): Promise<ScenarioResult> {
   const started = performance.now();
   const cfg = fanoutConfig(opts.smoke ?? false);
-  const result = baseResult('S2', 'fan-out', target, opts, { ...cfg, rooms: Math.ceil(cfg.conns / cfg.roomSize) });
+  const result = baseResult('S2', 'fan-out', target, opts, { ...cfg, rooms: Math.ceil(cfg.conns / cfg.roomSize) }, 1);
   const specs = roomSpecs({ conns: cfg.conns, roomSize: cfg.roomSize, urls: target.wsUrls.slice(0, 1), prefix: runId() });
   const members = membersPerRoom(specs);
-  const gen = LoadGenerator.start(specs, { workers: opts.workers });
+  const gen = await LoadGenerator.start(specs, { workers: opts.workers });
   try {
     await setUp(gen);
     await warmUp(gen, cfg.startRate, cfg.warmupMs);
@@ -40,6 +40,7 @@ export async function runS2(target: Target, opts: ScenarioOptions = {}): Promise
       good = step;
     }
     if (!opts.smoke && good && bad && bad.offeredMsgsPerSec / good.offeredMsgsPerSec >= 2) {
+      await new Promise((r) => setTimeout(r, 5000)); // let the failed step's backlog drain
       const step = await measureStep(gen, target, { ratePerSec: Math.round((good.offeredMsgsPerSec + bad.offeredMsgsPerSec) / 2), durationMs: cfg.stepMs, members });
       opts.log?.(`S2 ${target.label}: ${describeStep(step)}`);
       result.steps.push(step);

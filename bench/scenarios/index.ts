@@ -82,16 +82,39 @@ export class TargetPool {
   }
 }
 
-/** Runs one scenario against each of its targets in turn. */
+/**
+ * Runs one scenario against each of its targets in turn. A target that fails (to start, or
+ * mid-run) yields a result with a failed `completed` check, and the next target still runs.
+ */
 export async function runScenario(def: ScenarioDef, pool: TargetPool, opts: ScenarioOptions): Promise<ScenarioResult[]> {
   const results: ScenarioResult[] = [];
   for (const id of def.targets) {
     opts.log?.(`${def.id} ${def.title}: starting ${id}`);
-    const target = await pool.get(id);
     try {
+      const target = await pool.get(id);
       results.push(await def.run(target, opts));
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      opts.log?.(`${def.id} ${id} FAILED: ${message}`);
+      results.push({
+        scenario: def.id,
+        title: def.title,
+        target: id === 'reference' ? 'reference' : 'stack',
+        targetLabel: id,
+        smoke: opts.smoke ?? false,
+        startedAt: new Date().toISOString(),
+        wallS: 0,
+        config: {},
+        serverEnv: {},
+        pinned: false,
+        workers: opts.workers ?? 2,
+        steps: [],
+        metrics: {},
+        checks: [{ name: 'completed', target: 'no error', value: message.slice(0, 500), ok: false }],
+        notes: [],
+      });
     } finally {
-      await pool.release(id);
+      await pool.release(id).catch(() => {});
     }
   }
   return results;

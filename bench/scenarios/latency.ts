@@ -19,9 +19,9 @@ async function runLatency(id: 'S1' | 'S6', target: Target, urls: string[], opts:
   const started = performance.now();
   const cfg = latencyConfig(opts.smoke ?? false);
   const title = id === 'S1' ? 'latency' : 'two gateways';
-  const result = baseResult(id, title, target, opts, { ...cfg, rooms: Math.ceil(cfg.conns / cfg.roomSize), gateways: urls.length });
+  const result = baseResult(id, title, target, opts, { ...cfg, rooms: Math.ceil(cfg.conns / cfg.roomSize), gateways: urls.length }, urls.length);
   const specs = roomSpecs({ conns: cfg.conns, roomSize: cfg.roomSize, urls, prefix: runId() });
-  const gen = LoadGenerator.start(specs, { workers: opts.workers });
+  const gen = await LoadGenerator.start(specs, { workers: opts.workers });
   try {
     await setUp(gen);
     await warmUp(gen, cfg.ratePerSec, cfg.warmupMs);

@@ -23,9 +23,9 @@ export function reconnectConfig(smoke: boolean) {
 export async function runS5(target: Target, opts: ScenarioOptions = {}): Promise<ScenarioResult> {
   const started = performance.now();
   const cfg = reconnectConfig(opts.smoke ?? false);
-  const result = baseResult('S5', 'reconnect storm', target, opts, { ...cfg, rooms: Math.ceil(cfg.receivers / cfg.roomSize) });
+  const result = baseResult('S5', 'reconnect storm', target, opts, { ...cfg, rooms: Math.ceil(cfg.receivers / cfg.roomSize) }, 1);
   const specs = roomSpecs({ conns: cfg.receivers, roomSize: cfg.roomSize, urls: target.wsUrls.slice(0, 1), prefix: runId(), extraSenders: true });
-  const gen = LoadGenerator.start(specs, { workers: opts.workers });
+  const gen = await LoadGenerator.start(specs, { workers: opts.workers });
   try {
     await setUp(gen, { concurrency: 500 });
     const sending = gen.run(cfg.ratePerSec, 3_600_000, { measured: true, reset: true });

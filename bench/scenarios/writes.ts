@@ -17,11 +17,11 @@ export function writesConfig(smoke: boolean) {
 export async function runS4(target: Target, opts: ScenarioOptions = {}): Promise<ScenarioResult> {
   const started = performance.now();
   const cfg = writesConfig(opts.smoke ?? false);
-  const result = baseResult('S4', 'writes', target, opts, { ...cfg, rooms: Math.ceil(cfg.conns / cfg.roomSize) });
+  const result = baseResult('S4', 'writes', target, opts, { ...cfg, rooms: Math.ceil(cfg.conns / cfg.roomSize) }, 1);
   const specs = roomSpecs({ conns: cfg.conns, roomSize: cfg.roomSize, urls: target.wsUrls.slice(0, 1), prefix: runId() });
   const members = membersPerRoom(specs);
   const ok = (s: LoadStep) => !s.fellBehind && s.ackLatency.p99Ms <= cfg.ackP99LimitMs;
-  const gen = LoadGenerator.start(specs, { workers: opts.workers });
+  const gen = await LoadGenerator.start(specs, { workers: opts.workers });
   try {
     await setUp(gen);
     await warmUp(gen, cfg.startRate, cfg.warmupMs);

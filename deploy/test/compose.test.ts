@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { composeDefaults, configProblems, deployDir, isServiceName, nginxSeconds, parseNatsConf, parseYaml, readDeploy, repoRoot, unknownVars } from './helpers.ts';
+import { composeDefaults, configProblems, deployDir, isServiceName, natsConfEnvRefs, nginxSeconds, parseNatsConf, parseNatsUsers, parseYaml, readDeploy, repoRoot, unknownVars } from './helpers.ts';
 import { findCompose, missing, run } from './tools.ts';
 
 interface ComposeService {
@@ -74,17 +74,25 @@ describe('docker-compose.yml', () => {
     expect(byRole('nats').length).toBeGreaterThanOrEqual(3);
   });
 
-  it('points every service at all NATS nodes with the credentials NATS requires', () => {
+  it('points every service at all NATS nodes with its own NATS user and password', () => {
     const nodes = byRole('nats').map(([n]) => n);
     const conf = parseNatsConf(readDeploy('nats/nats.conf'));
+    const users = parseNatsUsers(readDeploy('nats/permissions.conf'));
+    expect(users.map((u) => u.user).sort()).toEqual(['broadcast', 'chat', 'gateway']);
+    const passwords = new Map<string, string>();
     for (const [name, s] of appServices) {
       const env = envOf(s);
       const hosts = env.NATS_URL!.split(',').map((u) => new URL(u.trim()).hostname);
       expect(hosts.sort(), name).toEqual(nodes);
       for (const u of env.NATS_URL!.split(',')) expect(new URL(u.trim()).port, name).toBe(String(conf.clientPort));
-      expect(env.NATS_USER, name).toBe(envOf(compose.services['nats-1']!).NATS_USER);
-      expect(env.NATS_PASS, name).toBe(envOf(compose.services['nats-1']!).NATS_PASS);
+      expect(env.NATS_USER, name).toBe(env.SERVICE);
+      const user = users.find((u) => u.user === env.NATS_USER);
+      expect(user?.passwordEnv, `${name}: permissions.conf user ${env.NATS_USER}`).toBeTruthy();
+      for (const [node, n] of byRole('nats')) expect(env.NATS_PASS, `${name} on ${node}`).toBe(envOf(n)[user!.passwordEnv!]);
+      passwords.set(env.SERVICE!, env.NATS_PASS!);
     }
+    // One password per user: a shared one would let any service log in as another.
+    expect(new Set(passwords.values()).size).toBe(3);
   });
 
   it('shares one JWT secret between the gateways and connects chat to the postgres service', () => {
@@ -132,6 +140,8 @@ describe('docker-compose.yml', () => {
 
   it('clusters the NATS nodes with JetStream fsync on every write', () => {
     const conf = parseNatsConf(readDeploy('nats/nats.conf'));
+    const envRefs = natsConfEnvRefs(readDeploy('nats/nats.conf'), (file) => readDeploy(`nats/${file}`));
+    expect(conf.includes).toEqual(['permissions.conf']);
     expect(conf.syncInterval).toBe('always');
     expect(conf.routes.map((r) => new URL(r).hostname).sort()).toEqual(byRole('nats').map(([n]) => n));
     for (const r of conf.routes) expect(new URL(r).port).toBe(String(conf.clusterPort));
@@ -140,8 +150,10 @@ describe('docker-compose.yml', () => {
       const mounts = Object.fromEntries((s.volumes ?? []).map((v) => [v.split(':')[1], v.split(':')[0]]));
       const configPath = s.command![s.command!.indexOf('--config') + 1]!;
       expect(mounts[configPath], name).toBe('./nats/nats.conf');
+      // An include is relative to the including file: mounted beside it.
+      for (const file of conf.includes) expect(mounts[`${dirname(configPath)}/${file}`], `${name}: ${file}`).toBe(`./nats/${file}`);
       expect(compose.volumes, name).toHaveProperty(mounts[conf.storeDir!]!);
-      for (const ref of conf.envRefs) expect(envOf(s)[ref], `${name}: $${ref}`).toBeTruthy();
+      for (const ref of envRefs) expect(envOf(s)[ref], `${name}: $${ref}`).toBeTruthy();
       names.add(envOf(s).SERVER_NAME!);
       expect(s.healthcheck!.test.join(' '), name).toContain(`:${conf.monitorPort}/healthz`);
     }

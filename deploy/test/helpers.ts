@@ -67,6 +67,8 @@ export interface NatsConf {
   clusterPort?: number;
   routes: string[];
   envRefs: string[];
+  /** Files named by `include`, relative to the including file. */
+  includes: string[];
 }
 
 /** Reads the few settings the tests check; `nats-server -t` checks the syntax. */
@@ -86,8 +88,42 @@ export function parseNatsConf(text: string): NatsConf {
     syncInterval: value(/sync_interval:\s*(\S+)/),
     clusterPort: Number(/listen:\s*(\S+)/.exec(cluster)?.[1]?.split(':').pop()),
     routes: [...(/routes:\s*\[([\s\S]*?)\]/.exec(cluster)?.[1] ?? '').matchAll(/nats:\/\/\S+/g)].map((m) => m[0].replace(/,$/, '')),
-    envRefs: [...new Set([...body.matchAll(/\$([A-Z_][A-Z0-9_]*)/g)].map((m) => m[1]!))],
+    envRefs: envRefsOf(body),
+    includes: [...body.matchAll(/^\s*include\s+"?([^"\s]+)"?/gm)].map((m) => m[1]!.replace(/^\.\//, '')),
   };
+}
+
+/** Bare `$NAME` references: variables nats-server takes from its environment. */
+function envRefsOf(confBody: string): string[] {
+  // Quoted strings are literal (subjects such as "$JS.API.>"), so only unquoted ones count.
+  const unquoted = confBody.replace(/"[^"\n]*"/g, '""');
+  return [...new Set([...unquoted.matchAll(/\$([A-Z_][A-Z0-9_]*)/g)].map((m) => m[1]!))];
+}
+
+/**
+ * Every environment variable a nats.conf needs, with those of the files it includes;
+ * `read` returns an included file's text by its name relative to the nats.conf.
+ */
+export function natsConfEnvRefs(text: string, read: (name: string) => string): string[] {
+  const conf = parseNatsConf(text);
+  const refs = new Set(conf.envRefs);
+  for (const name of conf.includes) for (const ref of natsConfEnvRefs(read(name), read)) refs.add(ref);
+  return [...refs];
+}
+
+export interface NatsUser {
+  user: string;
+  /** The variable its password comes from (`password: $VAR`), if it is one. */
+  passwordEnv?: string;
+}
+
+/** The users of an `authorization { users: [...] }` block (permissions.conf). */
+export function parseNatsUsers(text: string): NatsUser[] {
+  const body = text.replace(/#.*$/gm, '');
+  return [...body.matchAll(/\buser:\s*"?([\w-]+)"?\s+password:\s*(\S+)/g)].map((m) => ({
+    user: m[1]!,
+    passwordEnv: /^\$([A-Z_][A-Z0-9_]*)$/.exec(m[2]!)?.[1],
+  }));
 }
 
 /** `proxy_read_timeout 3600s;` -> 3600 (seconds); nginx's suffixes s, m, h. */

@@ -3,9 +3,9 @@ import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deployDir, readDeploy, repoRoot, SERVICES } from './helpers.ts';
+import { deployDir, natsConfEnvRefs, parseNatsConf, readDeploy, repoRoot, SERVICES } from './helpers.ts';
 import { findNatsServer, missing, run, versionOf } from './tools.ts';
 
 const dockerfile = readDeploy('Dockerfile');
@@ -125,12 +125,22 @@ describe('nats.conf', () => {
     const [major, minor] = versionOf(tool!);
     const dir = mkdtempSync(join(tmpdir(), 'nats-conf-'));
     try {
-      let text = readDeploy(path).replace(/store_dir: "[^"]*"/, `store_dir: "${join(dir, 'js')}"`);
+      const original = readDeploy(path);
+      let text = original.replace(/store_dir: "[^"]*"/, `store_dir: "${join(dir, 'js')}"`);
       if (major === 2 && minor < 10) text = text.replace(/^\s*sync_interval:.*$/m, '');
       writeFileSync(join(dir, 'nats.conf'), text);
-      const env = { ...process.env, SERVER_NAME: 'nats-test', NATS_USER: 'chat', NATS_PASS: 'test-password' };
+      // Included files (permissions.conf) go beside it, as they are deployed.
+      const beside = (file: string) => readDeploy(`${dirname(path)}/${file}`);
+      for (const file of parseNatsConf(original).includes) writeFileSync(join(dir, file), beside(file));
+      const refs = natsConfEnvRefs(original, beside);
+      expect(refs).toEqual(expect.arrayContaining(['SERVER_NAME', 'NATS_GATEWAY_PASS', 'NATS_CHAT_PASS', 'NATS_BROADCAST_PASS']));
+      const env = { ...process.env, ...Object.fromEntries(refs.map((ref) => [ref, `test-${ref.toLowerCase()}`])) };
       const r = run(tool!, ['-t', '-c', join(dir, 'nats.conf')], { env });
       expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
+      // Without the passwords nats-server refuses to start: a missing one cannot go unnoticed.
+      const bare = Object.fromEntries(Object.entries(process.env).filter(([k]) => !refs.includes(k)));
+      const without = run(tool!, ['-t', '-c', join(dir, 'nats.conf')], { env: { ...bare, SERVER_NAME: 'nats-test' } });
+      expect(without.status, without.stderr).not.toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { configProblems, deployDir, isServiceName, parseNatsConf, parseYamlStream, readDeploy, SERVICES, unknownVars } from './helpers.ts';
+import { configProblems, deployDir, isServiceName, natsConfEnvRefs, parseNatsConf, parseNatsUsers, parseYamlStream, readDeploy, SERVICES, unknownVars } from './helpers.ts';
 import { findKustomize, missing, run } from './tools.ts';
 
 interface Meta {
@@ -54,8 +54,9 @@ const PROD_SECRET = 'chat-secrets';
 const EXTERNAL_SAMPLES: Record<string, string> = {
   DATABASE_URL: 'postgres://chat:pw@db.example.com:5432/chat',
   JWT_SECRET: 'a-secret-of-at-least-16-chars',
-  NATS_USER: 'chat',
-  NATS_PASS: 'nats-password',
+  NATS_GATEWAY_PASS: 'nats-gateway-password',
+  NATS_CHAT_PASS: 'nats-chat-password',
+  NATS_BROADCAST_PASS: 'nats-broadcast-password',
 };
 
 const OVERLAYS = [
@@ -221,8 +222,12 @@ describe.each(OVERLAYS)('kustomize overlay $overlay', ({ overlay, namespace, ima
     const configDir = c.volumeMounts!.find((m) => m.name === configVolume.name)!.mountPath;
     const configFile = c.args![c.args!.indexOf('--config') + 1]!;
     expect(configFile.startsWith(`${configDir}/`)).toBe(true);
-    const text = get('ConfigMap', configVolume.configMap!.name).data![configFile.slice(configDir.length + 1)]!;
+    const files = get('ConfigMap', configVolume.configMap!.name).data!;
+    const text = files[configFile.slice(configDir.length + 1)]!;
     const conf = parseNatsConf(text);
+    // Includes are relative to nats.conf: the same ConfigMap must hold them.
+    expect(conf.includes).toEqual(['permissions.conf']);
+    for (const file of conf.includes) expect(files, `nats.conf includes ${file}`).toHaveProperty(file);
     expect(conf.syncInterval).toBe('always');
     const dataClaim = nats.spec.volumeClaimTemplates[0].metadata.name;
     expect(c.volumeMounts!.find((m) => m.name === dataClaim)?.mountPath).toBe(conf.storeDir);
@@ -235,12 +240,16 @@ describe.each(OVERLAYS)('kustomize overlay $overlay', ({ overlay, namespace, ima
       expect(portNumber(c, probe!.httpGet!.port)).toBe(conf.monitorPort);
     }
     const env = envOf(c);
-    for (const ref of conf.envRefs) expect(env[ref], `nats.conf uses $${ref}`).toBeTruthy();
+    for (const ref of natsConfEnvRefs(text, (file) => files[file]!)) expect(env[ref], `nats.conf uses $${ref}`).toBeTruthy();
   });
 
-  it('points the services at the NATS Service with the NATS credentials, on R3 streams', () => {
+  it('points the services at the NATS Service, each with its own NATS user, on R3 streams', () => {
     const nats = get('StatefulSet', 'nats');
     const natsEnv = envOf(main(nats));
+    const configMap = podSpec(nats).volumes!.find((v) => v.configMap)!.configMap!.name;
+    const users = parseNatsUsers(get('ConfigMap', configMap).data!['permissions.conf']!);
+    expect(users.map((u) => u.user).sort()).toEqual([...SERVICES].sort());
+    const passwords = new Set<string>();
     for (const name of SERVICES) {
       const env = envOf(main(get('Deployment', name)));
       for (const u of env.NATS_URL!.split(',')) {
@@ -249,13 +258,18 @@ describe.each(OVERLAYS)('kustomize overlay $overlay', ({ overlay, namespace, ima
         expect(matches(svc.spec.selector, nats.spec.template.metadata.labels), name).toBe(true);
         expect(svc.spec.ports.map((p: { port: number }) => p.port), name).toContain(Number(url.port));
       }
-      expect(env.NATS_USER, name).toBe(natsEnv.NATS_USER);
-      expect(env.NATS_PASS, name).toBe(natsEnv.NATS_PASS);
+      expect(env.NATS_USER, name).toBe(name);
+      const user = users.find((u) => u.user === name)!;
+      expect(user.passwordEnv, `${name}: password from the environment`).toBeTruthy();
+      expect(env.NATS_PASS, name).toBe(natsEnv[user.passwordEnv!]);
+      passwords.add(env.NATS_PASS!);
       if (name !== 'gateway') {
         expect(env.STREAM_REPLICAS, name).toBe('3');
         expect(Number(env.STREAM_REPLICAS)).toBeLessThanOrEqual(nats.spec.replicas);
       }
     }
+    // One password per user: a shared one would let any service log in as another.
+    expect(passwords.size).toBe(SERVICES.length);
   });
 
   it('covers every workload with exactly one PodDisruptionBudget', () => {

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { AppError, checkMessageText, clampLimit, type Actor, type ChatRpc, type MessageAck, type RoomInfo } from '@chat/contracts';
 import { isUniqueViolation, type Database, type Sql } from '../db/database.ts';
-import { appendEvent } from '../outbox/outbox.ts';
+import { appendEvent, outboxValues } from '../outbox/outbox.ts';
 import { loadRoomAsMember, loadRoomFor } from '../rooms/access.ts';
 import { addMember } from '../rooms/membership.ts';
 import { MESSAGE_COLUMNS, ROOM_COLUMNS, toMessage, toRoomInfo } from '../rooms/rows.ts';
@@ -27,22 +27,40 @@ async function findBySenderKey(q: Sql, roomId: string, userId: string, clientMsg
 }
 
 /**
- * Stores one message in a room the caller already checked. The seq comes from
- * `UPDATE rooms ... RETURNING`, whose row lock serialises concurrent senders (on any
- * replica) until commit: seqs are unique and, since a rollback undoes the bump, gap-free.
+ * The per-room sequence: `UPDATE rooms ... RETURNING` takes the room's row lock, which
+ * serialises concurrent senders (on any replica) until commit, so seqs are unique; a
+ * rollback undoes the bump, so they are gap-free. The membership join makes this the send's
+ * only check on the hot path; undefined means "not a member" (or no such room).
  */
-async function storeMessage(q: Sql, room: RoomInfo, actor: Actor, text: string, clientMsgId?: string): Promise<MessageAck> {
-  const [bumped] = await q.query<{ last_seq: number }>('UPDATE rooms SET last_seq = last_seq + 1 WHERE room_id = $1 RETURNING last_seq', [
-    room.roomId,
-  ]);
-  const seq = Number(bumped!.last_seq);
-  const message = { id: randomUUID(), roomId: room.roomId, seq, userId: actor.userId, username: actor.username, text, timestamp: Date.now(), ...(clientMsgId ? { clientMsgId } : {}) };
-  await q.query(
-    `INSERT INTO messages (id, room_id, seq, user_id, username, text, created_at, client_msg_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [message.id, message.roomId, seq, actor.userId, actor.username, text, message.timestamp, clientMsgId ?? null],
+async function bumpSeqAsMember(q: Sql, roomId: string, userId: string): Promise<number | undefined> {
+  const [row] = await q.query<{ last_seq: number }>(
+    `UPDATE rooms r SET last_seq = r.last_seq + 1 FROM memberships m
+      WHERE r.room_id = $1 AND m.room_id = r.room_id AND m.user_id = $2 RETURNING r.last_seq`,
+    [roomId, userId],
   );
-  await q.query('UPDATE memberships SET last_read_seq = $3 WHERE room_id = $1 AND user_id = $2', [room.roomId, actor.userId, seq]);
-  await appendEvent(q, { type: 'chat.message.sent.v1', data: { message } });
+  return row ? Number(row.last_seq) : undefined;
+}
+
+async function bumpSeq(q: Sql, roomId: string): Promise<number> {
+  const [row] = await q.query<{ last_seq: number }>('UPDATE rooms SET last_seq = last_seq + 1 WHERE room_id = $1 RETURNING last_seq', [roomId]);
+  return Number(row!.last_seq);
+}
+
+/**
+ * Stores the message, marks it read for its sender and queues its event, in one statement.
+ * A repeated clientMsgId fails here on the unique index, which rolls the seq bump back.
+ */
+async function storeMessage(q: Sql, roomId: string, seq: number, actor: Actor, text: string, clientMsgId?: string): Promise<MessageAck> {
+  const message = { id: randomUUID(), roomId, seq, userId: actor.userId, username: actor.username, text, timestamp: Date.now(), ...(clientMsgId ? { clientMsgId } : {}) };
+  await q.query(
+    `WITH stored AS (
+       INSERT INTO messages (id, room_id, seq, user_id, username, text, created_at, client_msg_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+     ), marked AS (
+       UPDATE memberships SET last_read_seq = $3 WHERE room_id = $2 AND user_id = $4
+     )
+     INSERT INTO outbox (event_id, subject, payload) VALUES ($9, $10, $11)`,
+    [message.id, roomId, seq, actor.userId, actor.username, text, message.timestamp, clientMsgId ?? null, ...outboxValues({ type: 'chat.message.sent.v1', data: { message } })],
+  );
   return ackOf(message);
 }
 
@@ -75,21 +93,19 @@ export function createMessageService(deps: { db: Database; onCommit: () => void 
   return {
     async send(req: Req<'message.send'>): Promise<Res<'message.send'>> {
       checkText(req.text);
-      let stored = false;
       const ack = await idempotent(
         () =>
           db.tx(async (q) => {
-            const { room } = await loadRoomAsMember(q, req.actor, req.roomId);
-            if (req.clientMsgId) {
-              const previous = await findBySenderKey(q, room.roomId, req.actor.userId, req.clientMsgId);
-              if (previous) return previous;
+            const seq = await bumpSeqAsMember(q, req.roomId, req.actor.userId);
+            if (seq === undefined) {
+              await loadRoomAsMember(q, req.actor, req.roomId); // throws the error the contract names
+              throw new AppError('NOT_A_MEMBER', `not a member of room ${req.roomId}`);
             }
-            stored = true;
-            return storeMessage(q, room, req.actor, req.text, req.clientMsgId);
+            return storeMessage(q, req.roomId, seq, req.actor, req.text, req.clientMsgId);
           }),
         async () => (req.clientMsgId ? findBySenderKey(db, req.roomId, req.actor.userId, req.clientMsgId) : undefined),
       );
-      if (stored) onCommit();
+      onCommit();
       return { ack };
     },
 
@@ -101,14 +117,9 @@ export function createMessageService(deps: { db: Database; onCommit: () => void 
       const result = await idempotent(
         () =>
           db.tx(async (q) => {
-            let room = await ensureDmRoom(q, roomId, req.actor, recipient);
-            if (req.clientMsgId) {
-              const previous = await findBySenderKey(q, roomId, req.actor.userId, req.clientMsgId);
-              if (previous) return { ack: previous, room };
-            }
-            const ack = await storeMessage(q, room, req.actor, req.text, req.clientMsgId);
-            room = { ...room, lastSeq: ack.seq };
-            return { ack, room };
+            const room = await ensureDmRoom(q, roomId, req.actor, recipient);
+            const ack = await storeMessage(q, roomId, await bumpSeq(q, roomId), req.actor, req.text, req.clientMsgId);
+            return { ack, room: { ...room, lastSeq: ack.seq } };
           }),
         async () => {
           const ack = await lookup();

@@ -11,10 +11,11 @@ type NewEvent = ChatEvent extends infer E ? (E extends ChatEvent ? Omit<E, 'even
  * JetStream Nats-Msg-Id that makes re-publishing after a crash a no-op.
  */
 export async function appendEvent(q: Sql, event: NewEvent): Promise<void> {
+  await q.query('INSERT INTO outbox (event_id, subject, payload) VALUES ($1, $2, $3)', outboxValues(event));
+}
+
+/** The outbox row of an event, for callers that fold the insert into a larger statement. */
+export function outboxValues(event: NewEvent): [eventId: string, subject: string, payload: string] {
   const full = { ...event, eventId: randomUUID(), occurredAt: Date.now() } as ChatEvent;
-  await q.query('INSERT INTO outbox (event_id, subject, payload) VALUES ($1, $2, $3)', [
-    full.eventId,
-    subjects.chatEvent(eventRoomId(full)),
-    JSON.stringify(full),
-  ]);
+  return [full.eventId, subjects.chatEvent(eventRoomId(full)), JSON.stringify(full)];
 }
