@@ -12,7 +12,7 @@ import { baseResult, check, deliveryChecks, describeStep, finish, measureStep, m
 export function fanoutConfig(smoke: boolean) {
   return smoke
     ? { conns: 20, roomSize: 10, startRate: 20, maxSteps: 2, stepMs: 1000, warmupMs: 0, p99LimitMs: 100 }
-    : { conns: 2000, roomSize: 100, startRate: 50, maxSteps: 9, stepMs: 10_000, warmupMs: 3000, p99LimitMs: 100 };
+    : { conns: 2000, roomSize: 100, startRate: 50, maxSteps: 9, stepMs: 10_000, warmupMs: 15_000, p99LimitMs: 100 };
 }
 
 export const sustained = (s: LoadStep, p99LimitMs: number) => !s.fellBehind && s.latency.p99Ms <= p99LimitMs;

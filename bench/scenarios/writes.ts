@@ -11,7 +11,7 @@ import { baseResult, check, deliveryChecks, describeStep, finish, measureStep, m
 export function writesConfig(smoke: boolean) {
   return smoke
     ? { conns: 10, roomSize: 2, startRate: 20, maxSteps: 1, stepMs: 1000, warmupMs: 0, ackP99LimitMs: 50 }
-    : { conns: 1000, roomSize: 2, startRate: 50, maxSteps: 10, stepMs: 10_000, warmupMs: 3000, ackP99LimitMs: 50 };
+    : { conns: 1000, roomSize: 2, startRate: 50, maxSteps: 10, stepMs: 10_000, warmupMs: 15_000, ackP99LimitMs: 50 };
 }
 
 export async function runS4(target: Target, opts: ScenarioOptions = {}): Promise<ScenarioResult> {

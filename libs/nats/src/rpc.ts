@@ -1,9 +1,10 @@
-import { type NatsConnection, type Msg } from '@nats-io/transport-node';
+import { headers, type NatsConnection, type Msg } from '@nats-io/transport-node';
 import { AppError, isErrorCode, toAppError, type ChatMethod, type ChatRpc, type RpcReply } from '@chat/contracts';
 import type { Logger } from '@chat/logging';
 import { CHAT_QUEUE, subjects } from './subjects.ts';
 
 const encoder = new TextEncoder();
+const DEADLINE_HEADER = 'deadline';
 
 export type ChatClient = <M extends ChatMethod>(method: M, req: ChatRpc[M]['req']) => Promise<ChatRpc[M]['res']>;
 
@@ -17,7 +18,10 @@ export function createChatClient(nc: NatsConnection, opts: { timeoutMs?: number 
     let reply: Msg;
     try {
       if (nc.isClosed()) throw new AppError('UNAVAILABLE', 'messaging backend unavailable');
-      reply = await nc.request(subjects.chatRpc(method), encoder.encode(JSON.stringify(req)), { timeout });
+      // The deadline lets an overloaded chat service skip work nobody waits for any more.
+      const h = headers();
+      h.set(DEADLINE_HEADER, String(Date.now() + timeout));
+      reply = await nc.request(subjects.chatRpc(method), encoder.encode(JSON.stringify(req)), { timeout, headers: h });
     } catch (err) {
       if (err instanceof AppError) throw err;
       // No responders, a timeout or a closed connection: all mean the backend is away.
@@ -41,11 +45,36 @@ export function serveChatRpc(
   nc: NatsConnection,
   handlers: ChatHandlers,
   log: Logger,
-  opts: { mapError?: (err: unknown) => AppError; observe?: RpcObserver } = {},
+  opts: { mapError?: (err: unknown) => AppError; observe?: RpcObserver; maxInFlight?: number } = {},
 ) {
   const mapError = opts.mapError ?? toAppError;
+  const maxInFlight = opts.maxInFlight ?? 64;
   const sub = nc.subscribe(subjects.chatRpcAll, { queue: CHAT_QUEUE });
   const inFlight = new Set<Promise<void>>();
+  const waiting: Msg[] = [];
+
+  /**
+   * Shed load instead of collapsing: at most `maxInFlight` requests run, the rest wait here,
+   * and one whose caller already gave up (past the deadline it sent) is dropped unanswered.
+   * A burst of logins or recoveries then costs what the callers still wait for, not minutes
+   * of work for callers that are gone (and that would retry on top of it).
+   */
+  function pump() {
+    while (inFlight.size < maxInFlight && waiting.length > 0) {
+      const msg = waiting.shift()!;
+      const deadline = Number(msg.headers?.get(DEADLINE_HEADER));
+      if (deadline && Date.now() > deadline) {
+        opts.observe?.(msg.subject.slice('chat.rpc.'.length), 'EXPIRED', 0);
+        continue;
+      }
+      const p = handle(msg).finally(() => {
+        inFlight.delete(p);
+        pump();
+      });
+      inFlight.add(p);
+    }
+  }
+
   const handle = async (msg: Msg) => {
     const method = msg.subject.slice('chat.rpc.'.length) as ChatMethod;
     const handler = handlers[method] as ((req: unknown) => Promise<unknown>) | undefined;
@@ -64,15 +93,18 @@ export function serveChatRpc(
   };
   void (async () => {
     for await (const msg of sub) {
-      const p = handle(msg).finally(() => inFlight.delete(p));
-      inFlight.add(p);
+      waiting.push(msg);
+      pump();
     }
   })();
   return {
     /** Stops taking requests and waits for the ones in flight. */
     async stop() {
       await sub.drain();
-      await Promise.allSettled([...inFlight]);
+      while (inFlight.size > 0 || waiting.length > 0) {
+        pump();
+        await Promise.allSettled([...inFlight]);
+      }
     },
   };
 }

@@ -6,6 +6,7 @@ import { loadRoomAsMember, loadRoomFor } from '../rooms/access.ts';
 import { addMember } from '../rooms/membership.ts';
 import { MESSAGE_COLUMNS, ROOM_COLUMNS, toMessage, toRoomInfo } from '../rooms/rows.ts';
 import { findUserByUsername } from '../users/user-service.ts';
+import { createGroupCommit } from './group-commit.ts';
 import { readLatest, readPage } from './history.ts';
 
 type Req<M extends keyof ChatRpc> = ChatRpc[M]['req'];
@@ -70,8 +71,27 @@ export function dmRoomId(a: string, b: string): string {
   return `dm-${createHash('sha256').update(`${x}\u0000${y}`).digest('hex').slice(0, 32)}`;
 }
 
+/**
+ * One send inside a shared (group-commit) transaction on PGlite: checks come before writes,
+ * so a refused send leaves the transaction usable. One process owns PGlite, so the
+ * clientMsgId pre-check cannot race another writer.
+ */
+async function sendInBatch(q: Sql, req: Req<'message.send'>): Promise<MessageAck> {
+  if (req.clientMsgId) {
+    const previous = await findBySenderKey(q, req.roomId, req.actor.userId, req.clientMsgId);
+    if (previous) return previous;
+  }
+  const seq = await bumpSeqAsMember(q, req.roomId, req.actor.userId);
+  if (seq === undefined) {
+    await loadRoomAsMember(q, req.actor, req.roomId);
+    throw new AppError('NOT_A_MEMBER', `not a member of room ${req.roomId}`);
+  }
+  return storeMessage(q, req.roomId, seq, req.actor, req.text, req.clientMsgId);
+}
+
 export function createMessageService(deps: { db: Database; onCommit: () => void }) {
   const { db, onCommit } = deps;
+  const batched = db.kind === 'pglite' ? createGroupCommit({ db, maxBatch: 256, apply: sendInBatch, onCommit }) : undefined;
 
   /** Runs a send; a concurrent duplicate clientMsgId (another replica won) resolves to the winner's ack. */
   async function idempotent<T>(attempt: () => Promise<T>, lookup: () => Promise<T | undefined>): Promise<T> {
@@ -93,6 +113,7 @@ export function createMessageService(deps: { db: Database; onCommit: () => void 
   return {
     async send(req: Req<'message.send'>): Promise<Res<'message.send'>> {
       checkText(req.text);
+      if (batched) return { ack: await batched.submit(req) };
       const ack = await idempotent(
         () =>
           db.tx(async (q) => {

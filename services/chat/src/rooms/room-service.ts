@@ -64,22 +64,28 @@ export function createRoomService(deps: { db: Database; onCommit: () => void }) 
 
     async join(req: Req<'room.join'>): Promise<Res<'room.join'>> {
       const limit = clampLimit(req.limit);
-      let joined = false;
-      const result = await db.tx(async (q) => {
-        const access = await loadRoomFor(q, req.actor, req.roomId, { forUpdate: true });
-        let room = access.room;
-        if (!access.isMember) {
-          room = await addMember(q, room, req.actor, { notify: false, reason: 'join' });
-          joined = true;
-        }
+      const read = async (q: Parameters<Parameters<Database['tx']>[0]>[0], room: RoomInfo) => {
         const page =
-          req.since === undefined
-            ? await readLatest(q, room.roomId, limit)
-            : await readPage(q, room.roomId, { after: req.since, limit });
+          req.since === undefined ? await readLatest(q, room.roomId, limit) : await readPage(q, room.roomId, { after: req.since, limit });
         const members = await listMembers(q, room.roomId);
-        return { room, members, recentMessages: page.messages, hasMore: page.hasMore, sinceSeq: room.lastSeq };
+        // Without the row lock a send may commit between the two reads: live delivery must
+        // start after whatever the page already holds.
+        const lastInPage = page.messages.at(-1)?.seq ?? 0;
+        return { room, members, recentMessages: page.messages, hasMore: page.hasMore, sinceSeq: Math.max(room.lastSeq, lastInPage) };
+      };
+      // A member's join is recovery (the common case after a reconnect): reads, no lock.
+      const existing = await db.tx(async (q) => {
+        const access = await loadRoomFor(q, req.actor, req.roomId);
+        return access.isMember ? read(q, access.room) : undefined;
       });
-      return joined ? committed(result) : result;
+      if (existing) return existing;
+      const joined = await db.tx(async (q) => {
+        const access = await loadRoomFor(q, req.actor, req.roomId, { forUpdate: true });
+        if (access.isMember) return { result: await read(q, access.room), added: false };
+        const room = await addMember(q, access.room, req.actor, { notify: false, reason: 'join' });
+        return { result: await read(q, room), added: true };
+      });
+      return joined.added ? committed(joined.result) : joined.result;
     },
 
     async leave(req: Req<'room.leave'>): Promise<Res<'room.leave'>> {

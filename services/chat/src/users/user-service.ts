@@ -1,10 +1,12 @@
 import { AppError, type Actor, type RoomState } from '@chat/contracts';
 import type { Database, Sql } from '../db/database.ts';
 
+/** Records a login. A returning user whose name did not change costs no write. */
 export async function upsertUser(q: Sql, actor: Actor): Promise<void> {
   await q.query(
     `INSERT INTO users (user_id, username, updated_at) VALUES ($1, $2, $3)
-     ON CONFLICT (user_id) DO UPDATE SET username = EXCLUDED.username, updated_at = EXCLUDED.updated_at`,
+     ON CONFLICT (user_id) DO UPDATE SET username = EXCLUDED.username, updated_at = EXCLUDED.updated_at
+     WHERE users.username IS DISTINCT FROM EXCLUDED.username`,
     [actor.userId, actor.username, Date.now()],
   );
 }

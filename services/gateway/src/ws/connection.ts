@@ -37,20 +37,26 @@ export class Connection {
   private authTimer: NodeJS.Timeout | undefined;
   private expiryTimer: NodeJS.Timeout | undefined;
   private readonly cap: WindowCap;
-  private log: Logger;
 
   constructor(
     readonly socket: WebSocket,
     readonly ip: string,
     private readonly ctx: GatewayContext,
   ) {
-    this.log = ctx.log.child({ connId: this.id });
     this.cap = ctx.limits.newConnectionCap();
     socket.on('message', (data, isBinary) => this.onFrame(data as Buffer, isBinary));
     socket.on('pong', () => (this.missedPongs = 0));
     socket.on('close', () => this.onClose());
     socket.on('error', (err) => this.log.debug({ err }, 'socket error'));
     this.authTimer = setTimeout(() => this.close(CLOSE.UNAUTHORIZED, 'login timeout'), ctx.config.AUTH_TIMEOUT_MS);
+  }
+
+  /**
+   * A child logger made when a line is written, not kept: connections log rarely, and a
+   * logger per socket is memory that 10,000 idle sockets pay for nothing.
+   */
+  private get log(): Logger {
+    return this.ctx.log.child(this.userId ? { connId: this.id, userId: this.userId } : { connId: this.id });
   }
 
   get isReady(): boolean {
@@ -181,7 +187,6 @@ export class Connection {
     clearTimeout(this.authTimer);
     this.userId = identity.userId;
     this.username = identity.username;
-    this.log = this.log.child({ userId: this.userId });
     this.state = 'ready';
     this.ctx.hub.attach(this, rooms);
     this.send('auth.success', { userId: this.userId, username: this.username, sessionId: this.sessionId, serverId: this.ctx.serverId, protocolVersion: PROTOCOL_VERSION, rooms }, ref);

@@ -48,14 +48,16 @@ export async function wsRoutes(app: FastifyInstance, opts: { ctx: GatewayContext
       },
     },
     (socket, request) => {
-      const conn = new Connection(socket, request.ip, ctx);
-      perIp.set(request.ip, (perIp.get(request.ip) ?? 0) + 1);
+      // Only the address outlives the upgrade: closures must not keep the request alive.
+      const ip = request.ip;
+      const conn = new Connection(socket, ip, ctx);
+      perIp.set(ip, (perIp.get(ip) ?? 0) + 1);
       open.add(conn);
       socket.on('close', () => {
         open.delete(conn);
-        const n = (perIp.get(request.ip) ?? 1) - 1;
-        if (n <= 0) perIp.delete(request.ip);
-        else perIp.set(request.ip, n);
+        const n = (perIp.get(ip) ?? 1) - 1;
+        if (n <= 0) perIp.delete(ip);
+        else perIp.set(ip, n);
       });
       const identity = identities.get(request);
       if (identity) conn.loginAtUpgrade(identity);
