@@ -43,3 +43,23 @@ describe('connection abuse', () => {
     await watcher.close();
   });
 });
+
+describe('slow requests', () => {
+  it('cuts an upgrade request whose headers never finish, and keeps upgraded sockets', async () => {
+    const gw = await stack.startGateway({ REQUEST_TIMEOUT_MS: '1000' });
+    const port = Number(new URL(gw.url).port);
+    const { connect } = await import('node:net');
+    const slow = connect(port, '127.0.0.1');
+    const closed = new Promise<number>((r) => slow.once('close', () => r(Date.now())));
+    slow.resume();
+    await new Promise<void>((r) => slow.once('connect', () => r()));
+    const started = Date.now();
+    slow.write('GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n'); // never finished
+    const live = await TestClient.guest(gw.wsUrl, 'slow-neighbour');
+    expect((await closed) - started).toBeLessThan(5000);
+    // A WebSocket idle for longer than the request timeout is still open.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await live.ok('pong', 'ping', {})).toBeTruthy();
+    await live.close();
+  });
+});

@@ -74,7 +74,13 @@ export async function buildGatewayApp(deps: { config: Readonly<GatewayConfig>; l
     }),
   };
 
-  const http: FastifyInstance = Fastify({ loggerInstance: log.child({ module: 'http' }, { level: log.levelVal >= 40 ? log.level : 'warn' }) as FastifyBaseLogger, trustProxy: config.TRUST_PROXY, bodyLimit: 1_048_576, requestTimeout: 15_000 });
+  const http: FastifyInstance = Fastify({ loggerInstance: log.child({ module: 'http' }, { level: log.levelVal >= 40 ? log.level : 'warn' }) as FastifyBaseLogger, trustProxy: config.TRUST_PROXY,
+    bodyLimit: 1_048_576,
+    // Slow-request protection: headers and body must arrive within REQUEST_TIMEOUT_MS, checked
+    // often enough to matter. Upgraded WebSockets leave the HTTP server and are not affected.
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
+    http: { headersTimeout: config.REQUEST_TIMEOUT_MS, connectionsCheckingInterval: Math.min(1000, config.REQUEST_TIMEOUT_MS) },
+  });
   installErrorHandler(http);
   // The web client uses an inline-free bundle; a strict CSP keeps injected markup inert.
   await http.register(fastifyHelmet, {

@@ -22,6 +22,7 @@ export const GatewayConfig = BaseConfig.extend({
   TYPING_TIMEOUT_MS: z.coerce.number().int().positive().default(3000).describe('typing expires this long after the last typing.start'),
   PRESENCE_TIMEOUT_MS: z.coerce.number().int().positive().default(300_000).describe('no request for this long turns online into away'),
   PRESENCE_GRACE_MS: z.coerce.number().int().min(0).default(5000).describe('offline is announced this long after the last connection closed'),
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000).describe('an HTTP request (or upgrade) not fully received within this is cut (slow-request protection)'),
   CHAT_TIMEOUT_MS: z.coerce.number().int().positive().default(5000).describe('timeout of a request to the chat service'),
   SHUTDOWN_RECONNECT_AFTER_MS: z.coerce.number().int().min(0).default(1000).describe('reconnectAfterMs sent in server.shutdown'),
   ALLOWED_ORIGINS: z.string().optional().describe('comma-separated Origins allowed to open /ws (unset: any)'),

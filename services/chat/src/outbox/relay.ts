@@ -20,6 +20,8 @@ import type { Database } from '../db/database.ts';
 const RELAY_LOCK = 727_002;
 const BATCH = 500;
 const POLL_MS = 1000;
+/** A kick waits this long before the relay reads, so a busy second's commits share batches. */
+const COALESCE_MS = 2;
 
 export interface OutboxRelay {
   /** Asks for a relay run soon; cheap to call after every commit. */
@@ -101,7 +103,7 @@ export function createOutboxRelay(deps: {
 
   function kick() {
     again = true;
-    if (!running && !stopped) running = loop();
+    if (!running && !stopped) running = new Promise((r) => setTimeout(r, COALESCE_MS)).then(loop);
   }
 
   const poll = setInterval(kick, POLL_MS);
