@@ -25,6 +25,14 @@ describe('two gateways, two chat replicas, one PostgreSQL', () => {
     expect(await a.waitForType('message.received', (m) => m.roomId === 'across')).toMatchObject({ text: 'from g2', seq: 1 });
     // The same user on both gateways: a DM reaches both of its connections.
     const b1 = await TestClient.guest(g1!.wsUrl, 'x-b');
+    // ...and a join made on one gateway is announced to the user's tab on the other.
+    await a.ok('room.created', 'room.create', { roomId: 'across-2' });
+    await b.ok('room.joined', 'room.join', { roomId: 'across-2' });
+    expect(await b1.waitForType('room.userJoined', (d) => d.roomId === 'across-2' && d.username === 'x-b')).toBeTruthy();
+    expect(await b.waitForType('room.userJoined', (d) => d.roomId === 'across-2' && d.username === 'x-b')).toBeTruthy();
+    await a.ok('message.ack', 'message.send', { roomId: 'across-2', text: 'marker' });
+    await b1.waitForType('message.received', (m) => m.roomId === 'across-2');
+    expect(b1.of('room.userJoined').filter((d) => d.roomId === 'across-2')).toHaveLength(1);
     const ack = await a.ok('message.ack', 'dm.send', { to: 'x-b', text: 'both screens' });
     for (const c of [b, b1]) {
       expect(await c.waitForType('room.added', (d) => d.room.roomId === ack.roomId)).toBeTruthy();

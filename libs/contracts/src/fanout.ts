@@ -12,6 +12,11 @@ export interface UserAdd {
   sinceSeq: number;
   /** A ready `room.added` frame when the user is to be told (invites, first DMs). */
   frame?: string;
+  /**
+   * The ready `room.userJoined` frame of this join, for gateways that were not subscribed to
+   * the room yet: the room-subject copy reached them before their subscription did.
+   */
+  joinedFrame?: string;
 }
 
 export interface UserRemove {

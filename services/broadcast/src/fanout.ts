@@ -29,10 +29,17 @@ export function eventToFanout(event: ChatEvent): FanoutMessage[] {
     }
     case 'chat.member.joined.v1': {
       const { room, userId, username, sinceSeq, notify, reason } = event.data;
-      const add: UserAdd = { roomId: room.roomId, sinceSeq, ...(notify ? { frame: encodeFrame('room.added', { room }) } : {}) };
+      const announced = reason === 'join' || reason === 'invite';
+      const joinedFrame = announced ? encodeFrame('room.userJoined', { roomId: room.roomId, username }) : undefined;
+      const add: UserAdd = {
+        roomId: room.roomId,
+        sinceSeq,
+        ...(notify ? { frame: encodeFrame('room.added', { room }) } : {}),
+        ...(joinedFrame ? { joinedFrame } : {}),
+      };
       const toUser: FanoutMessage = { subject: subjects.fanoutUser(userId), kind: 'user-add', eventId, payload: JSON.stringify(add) };
-      if (reason === 'create' || reason === 'dm') return [toUser];
-      return [toUser, { subject: subjects.fanoutRoom(room.roomId), kind: 'room', eventId, payload: encodeFrame('room.userJoined', { roomId: room.roomId, username }) }];
+      if (!joinedFrame) return [toUser];
+      return [toUser, { subject: subjects.fanoutRoom(room.roomId), kind: 'room', eventId, payload: joinedFrame }];
     }
     case 'chat.member.left.v1': {
       const { roomId, userId, username } = event.data;

@@ -99,9 +99,15 @@ export function createHub<C extends HubConn>(deps: {
     if (!entry) return;
     if (kind === 'user-add') {
       const add = msg.json<UserAdd>();
+      // Not yet subscribed here: the room-subject copy of this join went by unseen.
+      const missedRoomFrame = !feeds.has(add.roomId);
+      const eid = msg.headers?.get('eid');
+      // ...and should it still arrive (the subscription won the race), it is a repeat.
+      if (missedRoomFrame && add.joinedFrame && eid) recent.firstSighting(`${subjects.fanoutRoom(add.roomId)} ${eid}`);
       for (const conn of entry.conns) {
         joinRoom(conn, add.roomId, add.sinceSeq);
         if (add.frame) conn.sendRaw(add.frame);
+        if (missedRoomFrame && add.joinedFrame) conn.sendRaw(add.joinedFrame);
       }
     } else if (kind === 'user-remove') {
       const { roomId } = msg.json<UserRemove>();
