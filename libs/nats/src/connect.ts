@@ -53,3 +53,17 @@ export async function connectNats(opts: NatsOptions, log: Logger): Promise<NatsC
   log.info({ server: nc.getServer() }, 'nats connected');
   return nc;
 }
+
+/**
+ * Publishes an ephemeral signal (typing, presence, heartbeats). On a connection that is
+ * closing or draining the signal is dropped: losing one is harmless, throwing from a timer
+ * or a late callback during shutdown is not.
+ */
+export function publishSignal(nc: NatsConnection, subject: string, payload: string): void {
+  if (nc.isClosed() || nc.isDraining()) return;
+  try {
+    nc.publish(subject, payload);
+  } catch {
+    // closed between the check and the publish
+  }
+}

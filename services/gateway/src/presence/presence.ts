@@ -16,7 +16,7 @@ import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { encodeFrame, type PresenceStatus, type SettableStatus } from '@chat/contracts';
 import type { Logger } from '@chat/logging';
-import { PRESENCE_BUCKET, retryFor, subjectToken, subjects, type ChatClient } from '@chat/nats';
+import { PRESENCE_BUCKET, publishSignal, retryFor, subjectToken, subjects, type ChatClient } from '@chat/nats';
 import { createPresenceState, type PresenceEntry } from './presence-state.ts';
 
 const HEARTBEAT_MS = 2000;
@@ -102,7 +102,7 @@ export async function createPresence(deps: {
 
   async function announce(userId: string, username: string, status: PresenceStatus, lastSeen?: number) {
     const a: Announcement = { userId, username, status, rooms: await roomsOf(userId), ...(lastSeen ? { lastSeen } : {}) };
-    if (!deps.nc.isClosed()) deps.nc.publish(subjects.presence, JSON.stringify(a));
+    publishSignal(deps.nc, subjects.presence, JSON.stringify(a));
   }
 
   const announcements = deps.nc.subscribe(subjects.presence, {
@@ -147,7 +147,7 @@ export async function createPresence(deps: {
   }
 
   const beat = () => {
-    if (!deps.nc.isClosed()) deps.nc.publish(subjects.gatewayHeartbeat, deps.serverId);
+    publishSignal(deps.nc, subjects.gatewayHeartbeat, deps.serverId);
   };
   beat();
   const ticker = setInterval(() => {

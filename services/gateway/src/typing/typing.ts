@@ -6,7 +6,7 @@
  */
 import type { NatsConnection } from '@nats-io/transport-node';
 import { encodeFrame } from '@chat/contracts';
-import { subjects } from '@chat/nats';
+import { publishSignal, subjects } from '@chat/nats';
 
 interface TypingSignal {
   roomId: string;
@@ -61,8 +61,7 @@ export function createTyping(deps: {
   function signal(conn: TypingConn, roomId: string, typing: boolean, force = false) {
     if (typing) conn.typingRooms.add(roomId);
     else if (!conn.typingRooms.delete(roomId) && !force) return;
-    if (deps.nc.isClosed()) return;
-    deps.nc.publish(subjects.typing(roomId), JSON.stringify({ roomId, username: conn.username, typing } satisfies TypingSignal));
+    publishSignal(deps.nc, subjects.typing(roomId), JSON.stringify({ roomId, username: conn.username, typing } satisfies TypingSignal));
   }
 
   return {

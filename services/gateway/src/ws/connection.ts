@@ -191,7 +191,7 @@ export class Connection {
     this.ctx.hub.attach(this, rooms);
     this.send('auth.success', { userId: this.userId, username: this.username, sessionId: this.sessionId, serverId: this.ctx.serverId, protocolVersion: PROTOCOL_VERSION, rooms }, ref);
     this.ctx.metrics.logins.inc({ result: 'ok' });
-    void this.ctx.presence.connected(this);
+    this.ctx.presence.connected(this).catch((err: unknown) => this.log.warn({ err }, 'presence update failed'));
     if (identity.expiresAt !== undefined) {
       this.expiryTimer = setTimeout(() => {
         this.sendError(new AppError('AUTH_EXPIRED', 'token expired; log in again'));
