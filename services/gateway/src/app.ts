@@ -3,7 +3,6 @@ import { fileURLToPath } from 'node:url';
 import fastifyCors from '@fastify/cors';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
-import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { CLOSE } from '@chat/contracts';
@@ -23,7 +22,7 @@ import { createPresence } from './presence/presence.ts';
 import { createTyping } from './typing/typing.ts';
 import type { Connection } from './ws/connection.ts';
 import { startHeartbeat } from './ws/heartbeat.ts';
-import { wsRoutes } from './ws/ws-route.ts';
+import { attachWebSocket } from './ws/upgrade.ts';
 
 const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../../clients/web/dist/', import.meta.url));
 
@@ -87,8 +86,7 @@ export async function buildGatewayApp(deps: { config: Readonly<GatewayConfig>; l
     contentSecurityPolicy: { directives: { defaultSrc: ["'self'"], connectSrc: ["'self'", 'ws:', 'wss:'], imgSrc: ["'self'", 'data:'], styleSrc: ["'self'", "'unsafe-inline'"], upgradeInsecureRequests: null } },
   });
   if (config.CORS_ORIGINS) await http.register(fastifyCors, { origin: config.CORS_ORIGINS === '*' ? true : config.CORS_ORIGINS.split(',').map((o) => o.trim()) });
-  await http.register(fastifyWebsocket, { options: { maxPayload: config.MAX_FRAME_BYTES } });
-  await http.register(wsRoutes, { ctx });
+  const websocket = attachWebSocket(http, ctx);
   await http.register(apiRoutes, { ctx });
   await http.register(healthRoutes, { ctx });
   await http.register(docsRoutes);
@@ -113,6 +111,7 @@ export async function buildGatewayApp(deps: { config: Readonly<GatewayConfig>; l
       ctx.limits.close();
       // Sockets that ignore the close handshake are cut after a short wait.
       const cutoff = setTimeout(() => connections.forEach((c) => c.socket.terminate()), 2000);
+      websocket.close();
       await http.close();
       clearTimeout(cutoff);
     },
