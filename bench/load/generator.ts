@@ -53,16 +53,8 @@ export interface Verified {
   closes: Record<string, number>;
 }
 
-export interface Stormed {
-  dropped: number;
-  failed: number;
-  retries: number;
-  recoveredMessages: number;
-  errors: string[];
-  dropAt: number;
-  reconnect: Histogram;
-  recovery: Histogram;
-}
+/** A worker's storm result merged over all workers, with live histograms. */
+export type Stormed = Omit<StormResult, 'reconnect' | 'recovery'> & { reconnect: Histogram; recovery: Histogram };
 
 function addCounts(into: Record<string, number>, from: Record<string, number>) {
   for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;

@@ -40,7 +40,6 @@ export class Connection {
 
   constructor(
     readonly socket: WebSocket,
-    readonly ip: string,
     private readonly ctx: GatewayContext,
   ) {
     this.cap = ctx.limits.newConnectionCap();

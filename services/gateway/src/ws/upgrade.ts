@@ -58,7 +58,7 @@ export function attachWebSocket(http: FastifyInstance, ctx: GatewayContext): { c
   }
 
   function onSocket(ws: import('ws').WebSocket, ip: string, identity: Identity | undefined) {
-    const conn = new Connection(ws, ip, ctx);
+    const conn = new Connection(ws, ctx);
     perIp.set(ip, (perIp.get(ip) ?? 0) + 1);
     open.add(conn);
     ws.on('close', () => {
