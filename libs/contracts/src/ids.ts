@@ -13,7 +13,7 @@ export const UserId = z.string().min(1).max(256);
 export type UserId = z.infer<typeof UserId>;
 
 export const Ref = z.string().max(64);
-export const ClientMsgId = z.string().min(1).max(64);
+export const ClientMsgId = z.string().min(1).max(64).refine((s) => !s.includes('\u0000'), 'clientMsgId must not contain U+0000 (NUL)');
 export const Seq = z.number().int().nonnegative();
 export const PresenceStatus = z.enum(['online', 'away', 'dnd', 'offline']);
 export type PresenceStatus = z.infer<typeof PresenceStatus>;

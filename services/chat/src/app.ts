@@ -28,7 +28,7 @@ export function buildChatApp(deps: {
   const relay = createOutboxRelay({ db: deps.db, nc: deps.nc, log, beforePublish: deps.beforePublish });
   const onCommit = () => relay.kick();
   const rooms = createRoomService({ db: deps.db, onCommit });
-  const messages = createMessageService({ db: deps.db, onCommit });
+  const messages = createMessageService({ db: deps.db, onCommit, ...(deps.db.kind === 'pglite' ? { onSent: relay.handoff } : {}) });
   const users = createUserService({ db: deps.db });
 
   const handlers: ChatHandlers = {

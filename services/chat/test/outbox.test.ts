@@ -8,7 +8,7 @@ import { ChatEvent } from '@chat/contracts';
 import { createLogger } from '@chat/logging';
 import { connectNats, ensureEventStream, startNatsServer, STREAM, type EmbeddedNats } from '@chat/nats';
 import { openDatabase, type Database } from '@chat/chat';
-import { appendEvent } from '../src/outbox/outbox.ts';
+import { appendEvent, type OutboxRow } from '../src/outbox/outbox.ts';
 import { createOutboxRelay } from '../src/outbox/relay.ts';
 
 const log = createLogger({ service: 'test', level: 'silent' });
@@ -91,5 +91,46 @@ describe('outbox relay', () => {
     await expect.poll(() => relay.backlog(), { timeout: 15_000, interval: 200 }).toBe(0);
     await relay.stop();
     expect((await streamEvents()).some((e) => e.type === 'chat.message.read.v1' && e.data.roomId === 'outage')).toBe(true);
+  });
+
+  it('publishes handed-over rows from memory in commit order, also between rows it must read, and deletes them', async () => {
+    const relay = createOutboxRelay({ db, nc, log });
+    const commit = async (seq: number) => {
+      await db.tx((q) => appendEvent(q, readEvent('handed', seq)));
+      const [row] = await db.query<OutboxRow>('SELECT id, event_id, subject, payload FROM outbox ORDER BY id DESC LIMIT 1');
+      return row!;
+    };
+    // 1 is only announced (a join would do that), 2 and 3 are handed over like sends, 4 announced, 5 handed.
+    await commit(1);
+    relay.kick();
+    relay.handoff([await commit(2), await commit(3)]);
+    await commit(4);
+    relay.kick();
+    relay.handoff([await commit(5)]);
+    await expect.poll(() => relay.backlog(), { timeout: 5000 }).toBe(0);
+    await relay.stop();
+    const events = (await streamEvents()).filter((e) => e.type === 'chat.message.read.v1' && e.data.roomId === 'handed');
+    expect(events.map((e) => (e.type === 'chat.message.read.v1' ? e.data.seq : 0))).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('falls back to reading the table when publishing handed-over rows fails', async () => {
+    let failNext = true;
+    const relay = createOutboxRelay({
+      db,
+      nc,
+      log,
+      beforePublish: async () => {
+        if (failNext) {
+          failNext = false;
+          throw new Error('injected publish failure');
+        }
+      },
+    });
+    await db.tx((q) => appendEvent(q, readEvent('handed-retry', 1)));
+    const [row] = await db.query<OutboxRow>('SELECT id, event_id, subject, payload FROM outbox ORDER BY id DESC LIMIT 1');
+    relay.handoff([row!]);
+    await expect.poll(() => relay.backlog(), { timeout: 5000 }).toBe(0);
+    await relay.stop();
+    expect((await streamEvents()).filter((e) => e.type === 'chat.message.read.v1' && e.data.roomId === 'handed-retry')).toHaveLength(1);
   });
 });

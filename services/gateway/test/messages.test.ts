@@ -31,8 +31,17 @@ describeOnEachDatabase('messages', ({ stack }) => {
     expect(await a.request('message.send', { roomId: 'texts', text: '😀'.repeat(4000) })).toMatchObject({ type: 'message.ack', data: { seq: 1 } });
     expect(await a.request('message.send', { roomId: 'texts', text: 'x', clientMsgId: 'y'.repeat(65) })).toMatchObject({ type: 'error', data: { code: 'BAD_REQUEST' } });
     expect(await a.request('message.send', { roomId: 'texts' })).toMatchObject({ type: 'error', data: { code: 'BAD_REQUEST', message: expect.stringContaining('data.text') } });
+    // PostgreSQL text cannot hold NUL: refused up front, not an INTERNAL from the database.
+    expect(await a.request('message.send', { roomId: 'texts', text: 'a\u0000b' })).toMatchObject({ type: 'error', data: { code: 'BAD_REQUEST', message: expect.stringContaining('U+0000') } });
+    expect(await a.request('message.send', { roomId: 'texts', text: 'x', clientMsgId: 'c\u0000' })).toMatchObject({ type: 'error', data: { code: 'BAD_REQUEST' } });
     // Rejected sends changed nothing: the next seq is 2.
     expect(await a.request('message.send', { roomId: 'texts', text: 'next' })).toMatchObject({ type: 'message.ack', data: { seq: 2 } });
+    // Quotes, backslashes and SQL are text like any other (PGlite runs sends as EXECUTE with literals).
+    const tricky = "it's \\'); DROP TABLE messages; -- \\x00 $1 ''";
+    expect(await a.request('message.send', { roomId: 'texts', text: tricky, clientMsgId: "q'1" })).toMatchObject({ type: 'message.ack', data: { seq: 3, clientMsgId: "q'1" } });
+    expect(await a.request('message.send', { roomId: 'texts', text: tricky, clientMsgId: "q'1" })).toMatchObject({ type: 'message.ack', data: { seq: 3 } });
+    const history = await a.ok('message.history', 'message.history', { roomId: 'texts' });
+    expect(history.messages.map((m) => m.text)).toEqual(['😀'.repeat(4000), 'next', tricky]);
     await a.close();
   });
 

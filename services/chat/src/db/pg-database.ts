@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { isDatabaseUnavailable, type Database, type Row, type Sql } from './database.ts';
+import { isDatabaseUnavailable, type Database, type PreparedStatement, type Row, type Sql } from './database.ts';
 
 // bigint columns (seq, timestamps) fit in a double for the lifetime of this product.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
@@ -9,9 +9,13 @@ export function createPgDatabase(connectionString: string, opts: { max?: number 
   // An idle client losing its server (PostgreSQL restart) must not crash the process.
   pool.on('error', () => {});
   const query = async <T extends Row>(text: string, params?: unknown[]) => (await pool.query(text, params)).rows as T[];
+  // pg prepares a named statement once per pooled connection and reuses it after.
+  const named = (s: PreparedStatement, values: unknown[]) => ({ name: s.name, text: s.text, values });
+  const run = async <T extends Row>(s: PreparedStatement, params: unknown[]) => (await pool.query(named(s, params))).rows as T[];
   return {
     kind: 'postgres',
     query,
+    run,
     async tx<T>(fn: (q: Sql) => Promise<T>): Promise<T> {
       const client = await pool.connect();
       // A server that goes away between two statements errors the idle client; the next
@@ -21,7 +25,10 @@ export function createPgDatabase(connectionString: string, opts: { max?: number 
       let broken = false;
       try {
         await client.query('BEGIN');
-        const result = await fn({ query: async <R extends Row>(text: string, params?: unknown[]) => (await client.query(text, params)).rows as R[] });
+        const result = await fn({
+          query: async <R extends Row>(text: string, params?: unknown[]) => (await client.query(text, params)).rows as R[],
+          run: async <R extends Row>(s: PreparedStatement, params: unknown[]) => (await client.query(named(s, params))).rows as R[],
+        });
         await client.query('COMMIT');
         return result;
       } catch (err) {

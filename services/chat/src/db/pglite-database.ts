@@ -1,18 +1,33 @@
 import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
-import type { Database, Row, Sql } from './database.ts';
+import { PGlite, type Transaction } from '@electric-sql/pglite';
+import type { Database, PreparedStatement, Row, Sql } from './database.ts';
+import { sqlLiteral } from './sql-literal.ts';
 
 /** Embedded PostgreSQL in-process; one connection, so one chat replica per data dir. */
 export async function createPgliteDatabase(dataDir: string | undefined): Promise<Database> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const db = await PGlite.create(dataDir);
-  const wrap = (target: Pick<PGlite, 'query'>): Sql => ({
+  // sqlLiteral relies on it; it is PostgreSQL's default, pinned so nothing can change it.
+  await db.exec('SET standard_conforming_strings = on');
+  // PREPARE outlives transactions (also rolled-back ones) on the one connection.
+  const prepared = new Set<string>();
+
+  const wrap = (target: PGlite | Transaction): Sql => ({
     query: async <T extends Row>(text: string, params?: unknown[]) => (await target.query<T>(text, params)).rows,
+    async run<T extends Row>(s: PreparedStatement, params: unknown[]) {
+      if (!prepared.has(s.name)) {
+        await target.exec(`PREPARE ${s.name} (${s.types.join(', ')}) AS ${s.text}`);
+        prepared.add(s.name);
+      }
+      const [result] = await target.exec(`EXECUTE ${s.name} (${params.map(sqlLiteral).join(', ')})`);
+      return (result?.rows ?? []) as T[];
+    },
   });
   const root = wrap(db);
   return {
     kind: 'pglite',
     query: root.query,
+    run: root.run,
     tx: (fn) => db.transaction((tx) => fn(wrap(tx))),
     async exec(script) {
       await db.exec(script);

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { AppError, checkMessageText, clampLimit, type Actor, type ChatRpc, type MessageAck, type RoomInfo } from '@chat/contracts';
-import { isUniqueViolation, type Database, type Sql } from '../db/database.ts';
-import { appendEvent, outboxValues } from '../outbox/outbox.ts';
+import { isUniqueViolation, type Database, type PreparedStatement, type Row, type Sql } from '../db/database.ts';
+import { appendEvent, outboxValues, type OutboxRow } from '../outbox/outbox.ts';
 import { loadRoomAsMember, loadRoomFor } from '../rooms/access.ts';
 import { addMember } from '../rooms/membership.ts';
 import { MESSAGE_COLUMNS, ROOM_COLUMNS, toMessage, toRoomInfo } from '../rooms/rows.ts';
@@ -28,41 +28,65 @@ async function findBySenderKey(q: Sql, roomId: string, userId: string, clientMsg
 }
 
 /**
- * The per-room sequence: `UPDATE rooms ... RETURNING` takes the room's row lock, which
- * serialises concurrent senders (on any replica) until commit, so seqs are unique; a
- * rollback undoes the bump, so they are gap-free. The membership join makes this the send's
- * only check on the hot path; undefined means "not a member" (or no such room).
+ * A whole send in one statement, so it needs no explicit transaction (one round trip): skip
+ * if this sender's clientMsgId is already stored, else bump the room's seq as a member (the
+ * row lock serialises concurrent senders on any replica until commit; the membership join is
+ * the hot path's only check), store the message, mark it read for its sender and queue its
+ * event with the seq written in. No row back means "not a member" (or no such room). A
+ * concurrent repeat of the clientMsgId fails on the unique index, which undoes the bump.
  */
-async function bumpSeqAsMember(q: Sql, roomId: string, userId: string): Promise<number | undefined> {
-  const [row] = await q.query<{ last_seq: number }>(
-    `UPDATE rooms r SET last_seq = r.last_seq + 1 FROM memberships m
-      WHERE r.room_id = $1 AND m.room_id = r.room_id AND m.user_id = $2 RETURNING r.last_seq`,
-    [roomId, userId],
-  );
-  return row ? Number(row.last_seq) : undefined;
+const SEND: PreparedStatement = {
+  name: 'chat_send',
+  types: ['text', 'text', 'text', 'text', 'text', 'bigint', 'text', 'text', 'text', 'text'],
+  text: `WITH prior AS (
+    SELECT id, seq, created_at FROM messages
+     WHERE $7::text IS NOT NULL AND room_id = $2 AND user_id = $3 AND client_msg_id = $7
+  ), bumped AS (
+    UPDATE rooms r SET last_seq = r.last_seq + 1 FROM memberships m
+     WHERE r.room_id = $2 AND m.room_id = r.room_id AND m.user_id = $3 AND NOT EXISTS (SELECT 1 FROM prior)
+    RETURNING r.last_seq AS seq
+  ), stored AS (
+    INSERT INTO messages (id, room_id, seq, user_id, username, text, created_at, client_msg_id)
+    SELECT $1, $2, seq, $3, $4, $5, $6, $7 FROM bumped
+  ), marked AS (
+    UPDATE memberships m SET last_read_seq = b.seq FROM bumped b WHERE m.room_id = $2 AND m.user_id = $3
+  ), queued AS (
+    INSERT INTO outbox (event_id, subject, payload)
+    SELECT $8, $9, jsonb_set($10::jsonb, '{data,message,seq}', to_jsonb(b.seq))::text FROM bumped b
+    RETURNING id, event_id, subject, payload
+  )
+  SELECT $1 AS id, b.seq, $6 AS created_at, q.id AS outbox_id, q.event_id, q.subject, q.payload FROM bumped b, queued q
+  UNION ALL
+  SELECT id, seq, created_at, NULL, NULL, NULL, NULL FROM prior`,
+};
+
+interface SendRow extends Row {
+  id: string;
+  seq: number;
+  created_at: number;
+  outbox_id: number | null;
+  event_id: string | null;
+  subject: string | null;
+  payload: string | null;
 }
 
-async function bumpSeq(q: Sql, roomId: string): Promise<number> {
-  const [row] = await q.query<{ last_seq: number }>('UPDATE rooms SET last_seq = last_seq + 1 WHERE room_id = $1 RETURNING last_seq', [roomId]);
-  return Number(row!.last_seq);
+/** A stored send: its ack, and its outbox row unless it repeated an earlier clientMsgId. */
+export interface StoredSend {
+  ack: MessageAck;
+  event?: OutboxRow;
 }
 
-/**
- * Stores the message, marks it read for its sender and queues its event, in one statement.
- * A repeated clientMsgId fails here on the unique index, which rolls the seq bump back.
- */
-async function storeMessage(q: Sql, roomId: string, seq: number, actor: Actor, text: string, clientMsgId?: string): Promise<MessageAck> {
-  const message = { id: randomUUID(), roomId, seq, userId: actor.userId, username: actor.username, text, timestamp: Date.now(), ...(clientMsgId ? { clientMsgId } : {}) };
-  await q.query(
-    `WITH stored AS (
-       INSERT INTO messages (id, room_id, seq, user_id, username, text, created_at, client_msg_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-     ), marked AS (
-       UPDATE memberships SET last_read_seq = $3 WHERE room_id = $2 AND user_id = $4
-     )
-     INSERT INTO outbox (event_id, subject, payload) VALUES ($9, $10, $11)`,
-    [message.id, roomId, seq, actor.userId, actor.username, text, message.timestamp, clientMsgId ?? null, ...outboxValues({ type: 'chat.message.sent.v1', data: { message } })],
-  );
-  return ackOf(message);
+async function storeMessage(q: Sql, roomId: string, actor: Actor, text: string, clientMsgId?: string): Promise<StoredSend> {
+  const message = { id: randomUUID(), roomId, seq: 0, userId: actor.userId, username: actor.username, text, timestamp: Date.now(), ...(clientMsgId ? { clientMsgId } : {}) };
+  const [eventId, subject, payload] = outboxValues({ type: 'chat.message.sent.v1', data: { message } });
+  const [row] = await q.run<SendRow>(SEND, [message.id, roomId, actor.userId, actor.username, text, message.timestamp, clientMsgId ?? null, eventId, subject, payload]);
+  if (!row) {
+    await loadRoomAsMember(q, actor, roomId); // throws the error the contract names
+    throw new AppError('NOT_A_MEMBER', `not a member of room ${roomId}`);
+  }
+  const ack = ackOf({ roomId, id: String(row.id), seq: Number(row.seq), timestamp: Number(row.created_at), clientMsgId });
+  if (row.outbox_id === null) return { ack };
+  return { ack, event: { id: Number(row.outbox_id), event_id: String(row.event_id), subject: String(row.subject), payload: String(row.payload) } };
 }
 
 /** Direct-message room ids are derived from the pair, so both sides find the same room. */
@@ -71,27 +95,24 @@ export function dmRoomId(a: string, b: string): string {
   return `dm-${createHash('sha256').update(`${x}\u0000${y}`).digest('hex').slice(0, 32)}`;
 }
 
-/**
- * One send inside a shared (group-commit) transaction on PGlite: checks come before writes,
- * so a refused send leaves the transaction usable. One process owns PGlite, so the
- * clientMsgId pre-check cannot race another writer.
- */
-async function sendInBatch(q: Sql, req: Req<'message.send'>): Promise<MessageAck> {
-  if (req.clientMsgId) {
-    const previous = await findBySenderKey(q, req.roomId, req.actor.userId, req.clientMsgId);
-    if (previous) return previous;
-  }
-  const seq = await bumpSeqAsMember(q, req.roomId, req.actor.userId);
-  if (seq === undefined) {
-    await loadRoomAsMember(q, req.actor, req.roomId);
-    throw new AppError('NOT_A_MEMBER', `not a member of room ${req.roomId}`);
-  }
-  return storeMessage(q, req.roomId, seq, req.actor, req.text, req.clientMsgId);
+/** A send inside a group-commit batch: a refused send wrote nothing, so the batch goes on. */
+function sendInBatch(q: Sql, req: Req<'message.send'>): Promise<StoredSend> {
+  return storeMessage(q, req.roomId, req.actor, req.text, req.clientMsgId);
 }
 
-export function createMessageService(deps: { db: Database; onCommit: () => void }) {
+export function createMessageService(deps: {
+  db: Database;
+  /** Something was committed that queued outbox rows. */
+  onCommit: () => void;
+  /** Sends committed on PGlite, with their outbox rows: the relay publishes them from memory. */
+  onSent?: (events: OutboxRow[]) => void;
+}) {
   const { db, onCommit } = deps;
-  const batched = db.kind === 'pglite' ? createGroupCommit({ db, maxBatch: 256, apply: sendInBatch, onCommit }) : undefined;
+  const committed = (sends: StoredSend[]) => {
+    if (!deps.onSent) return onCommit();
+    deps.onSent(sends.flatMap((s) => (s.event ? [s.event] : [])));
+  };
+  const batched = db.kind === 'pglite' ? createGroupCommit({ db, maxBatch: 256, apply: sendInBatch, onCommit: committed }) : undefined;
 
   /** Runs a send; a concurrent duplicate clientMsgId (another replica won) resolves to the winner's ack. */
   async function idempotent<T>(attempt: () => Promise<T>, lookup: () => Promise<T | undefined>): Promise<T> {
@@ -113,17 +134,10 @@ export function createMessageService(deps: { db: Database; onCommit: () => void 
   return {
     async send(req: Req<'message.send'>): Promise<Res<'message.send'>> {
       checkText(req.text);
-      if (batched) return { ack: await batched.submit(req) };
+      if (batched) return { ack: (await batched.submit(req)).ack };
+      // One statement, so no explicit transaction: PostgreSQL commits it atomically.
       const ack = await idempotent(
-        () =>
-          db.tx(async (q) => {
-            const seq = await bumpSeqAsMember(q, req.roomId, req.actor.userId);
-            if (seq === undefined) {
-              await loadRoomAsMember(q, req.actor, req.roomId); // throws the error the contract names
-              throw new AppError('NOT_A_MEMBER', `not a member of room ${req.roomId}`);
-            }
-            return storeMessage(q, req.roomId, seq, req.actor, req.text, req.clientMsgId);
-          }),
+        async () => (await storeMessage(db, req.roomId, req.actor, req.text, req.clientMsgId)).ack,
         async () => (req.clientMsgId ? findBySenderKey(db, req.roomId, req.actor.userId, req.clientMsgId) : undefined),
       );
       onCommit();
@@ -139,7 +153,7 @@ export function createMessageService(deps: { db: Database; onCommit: () => void 
         () =>
           db.tx(async (q) => {
             const room = await ensureDmRoom(q, roomId, req.actor, recipient);
-            const ack = await storeMessage(q, roomId, await bumpSeq(q, roomId), req.actor, req.text, req.clientMsgId);
+            const { ack } = await storeMessage(q, roomId, req.actor, req.text, req.clientMsgId);
             return { ack, room: { ...room, lastSeq: ack.seq } };
           }),
         async () => {

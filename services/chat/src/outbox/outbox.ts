@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { eventRoomId, type ChatEvent } from '@chat/contracts';
 import { subjects } from '@chat/nats';
-import type { Sql } from '../db/database.ts';
+import type { Row, Sql } from '../db/database.ts';
 
 type NewEvent = ChatEvent extends infer E ? (E extends ChatEvent ? Omit<E, 'eventId' | 'occurredAt'> : never) : never;
 
@@ -18,4 +18,12 @@ export async function appendEvent(q: Sql, event: NewEvent): Promise<void> {
 export function outboxValues(event: NewEvent): [eventId: string, subject: string, payload: string] {
   const full = { ...event, eventId: randomUUID(), occurredAt: Date.now() } as ChatEvent;
   return [full.eventId, subjects.chatEvent(eventRoomId(full)), JSON.stringify(full)];
+}
+
+/** An outbox row as the relay reads and publishes it. */
+export interface OutboxRow extends Row {
+  id: number;
+  event_id: string;
+  subject: string;
+  payload: string;
 }

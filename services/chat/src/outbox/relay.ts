@@ -11,21 +11,35 @@
  *   process) publishes in id order on one connection, which JetStream keeps.
  * Failure cases: NATS down -> publish fails, the transaction rolls back, the relay retries
  * with backoff; another replica holding the lock -> retry shortly.
+ *
+ * On PGlite (one process owns the database) sends hand their committed rows over, and the
+ * relay publishes them from memory instead of reading them back, and deletes published rows
+ * in batches (every DELETE_BATCH rows or DELETE_MS): reading and deleting cost two PGlite
+ * round trips per message, more than the send itself. A crash before such a delete leaves
+ * rows that are published again at the next start, which JetStream drops as duplicates of
+ * their Nats-Msg-Id (within the stream's duplicate window). Rows written by anything else
+ * (joins, reads, dms) are found by reading the table, as on PostgreSQL; a read always comes
+ * first when one is due, so rows still leave in id (= commit) order.
  */
 import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '@chat/logging';
 import type { Database } from '../db/database.ts';
+import type { OutboxRow } from './outbox.ts';
 
 const RELAY_LOCK = 727_002;
 const BATCH = 500;
 const POLL_MS = 1000;
 /** A kick waits this long before the relay reads, so a busy second's commits share batches. */
 const COALESCE_MS = 2;
+const DELETE_BATCH = 256;
+const DELETE_MS = 50;
 
 export interface OutboxRelay {
-  /** Asks for a relay run soon; cheap to call after every commit. */
+  /** Asks for a relay run that reads the table soon; cheap to call after every commit. */
   kick(): void;
+  /** Committed rows, in commit order (PGlite): published from memory. */
+  handoff(rows: OutboxRow[]): void;
   /** Publishes until the outbox is empty (or fails), then stops the relay. */
   stop(): Promise<void>;
   backlog(): Promise<number>;
@@ -42,11 +56,18 @@ export function createOutboxRelay(deps: {
   const js = jetstream(deps.nc, { timeout: 5000 });
   let running: Promise<void> | undefined;
   let again = false;
+  /** A commit queued rows that only a read of the table finds. */
+  let scanDue = true;
+  let handed: OutboxRow[] = [];
+  /** Published, not yet deleted (PGlite): a read skips them. */
+  const published = new Set<number>();
+  let deleteTimer: NodeJS.Timeout | undefined;
+  let deleting: Promise<void> | undefined;
   let stopped = false;
   let failures = 0;
   let retryTimer: NodeJS.Timeout | undefined;
 
-  type Row = { id: number; event_id: string; subject: string; payload: string };
+  type Row = OutboxRow;
   const SELECT = 'SELECT id, event_id, subject, payload FROM outbox ORDER BY id LIMIT $1';
   const DELETE = 'DELETE FROM outbox WHERE id = ANY($1::bigint[])';
 
@@ -56,17 +77,48 @@ export function createOutboxRelay(deps: {
     await Promise.all(rows.map((r) => js.publish(r.subject, r.payload, { msgID: r.event_id })));
   }
 
+  async function flushDeletes(): Promise<void> {
+    clearTimeout(deleteTimer);
+    deleteTimer = undefined;
+    while (deleting) await deleting;
+    if (published.size === 0) return;
+    const ids = [...published];
+    deleting = deps.db
+      .query(DELETE, [ids])
+      .then(() => ids.forEach((id) => published.delete(id)))
+      .finally(() => (deleting = undefined));
+    await deleting;
+  }
+
+  function markPublished(rows: Row[]) {
+    for (const r of rows) published.add(r.id);
+    if (published.size >= DELETE_BATCH) void flushDeletes().catch((err) => log.warn({ err }, 'outbox delete failed; retrying later'));
+    else deleteTimer ??= setTimeout(() => void flushDeletes().catch((err) => log.warn({ err }, 'outbox delete failed; retrying later')), DELETE_MS);
+  }
+
   /** Returns how many rows were published; -1 when another replica holds the relay lock. */
   async function relayBatch(): Promise<number> {
     if (deps.db.kind === 'pglite') {
       // One process, and this loop is single-flight: no lock, and no transaction held
       // open across the JetStream round trip (PGlite has one connection for everything).
+      if (!scanDue && handed.length > 0) {
+        const rows = handed.splice(0, BATCH);
+        await publish(rows);
+        markPublished(rows);
+        return rows.length;
+      }
+      scanDue = false;
+      await flushDeletes(); // so the read below cannot fill its LIMIT with published rows
       const rows = await deps.db.query<Row>(SELECT, [BATCH]);
+      const read = new Set(rows.map((r) => r.id));
+      handed = handed.filter((h) => !read.has(h.id));
       if (rows.length === 0) return 0;
       await publish(rows);
-      await deps.db.query(DELETE, [rows.map((r) => r.id)]);
+      markPublished(rows);
+      if (rows.length === BATCH) scanDue = true;
       return rows.length;
     }
+    scanDue = false;
     return deps.db.tx(async (q) => {
       const [lock] = await q.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [RELAY_LOCK]);
       if (!lock?.locked) return -1;
@@ -89,10 +141,11 @@ export function createOutboxRelay(deps: {
       try {
         const n = await relayBatch();
         failures = 0;
-        if (n === BATCH) again = true;
+        if (n === BATCH || handed.length > 0 || scanDue) again = true;
         else if (n === -1) schedule(10);
       } catch (err) {
         failures += 1;
+        scanDue = true; // whatever was handed over is still in the table
         const backoff = Math.min(5000, 100 * 2 ** Math.min(failures, 6));
         if (failures === 1 || failures % 20 === 0) log.warn({ err, backoff }, 'outbox relay failed; retrying');
         schedule(backoff);
@@ -102,8 +155,19 @@ export function createOutboxRelay(deps: {
   }
 
   function kick() {
+    scanDue = true;
+    run();
+  }
+
+  function run() {
     again = true;
     if (!running && !stopped) running = new Promise((r) => setTimeout(r, COALESCE_MS)).then(loop);
+  }
+
+  function handoff(rows: OutboxRow[]) {
+    if (rows.length === 0) return;
+    handed.push(...rows);
+    run();
   }
 
   const poll = setInterval(kick, POLL_MS);
@@ -111,15 +175,20 @@ export function createOutboxRelay(deps: {
 
   return {
     kick,
+    handoff,
     async stop() {
       clearInterval(poll);
       clearTimeout(retryTimer);
       stopped = true;
       await running;
       // One last flush so a graceful stop leaves nothing for the next start.
-      await relayBatch().catch((err) => log.warn({ err }, 'final outbox flush failed'));
+      scanDue = true;
+      await relayBatch()
+        .then(() => (deps.db.kind === 'pglite' ? flushDeletes() : undefined))
+        .catch((err) => log.warn({ err }, 'final outbox flush failed'));
     },
     async backlog() {
+      if (deps.db.kind === 'pglite') await flushDeletes();
       const [row] = await deps.db.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox');
       return Number(row?.n ?? 0);
     },

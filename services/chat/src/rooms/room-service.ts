@@ -1,5 +1,5 @@
 import { AppError, clampLimit, type Actor, type ChatRpc, type RoomInfo } from '@chat/contracts';
-import { isUniqueViolation, type Database } from '../db/database.ts';
+import { isUniqueViolation, type Database, type Sql } from '../db/database.ts';
 import { readLatest, readPage } from '../messages/history.ts';
 import { appendEvent } from '../outbox/outbox.ts';
 import { findUserByUsername } from '../users/user-service.ts';
@@ -64,7 +64,7 @@ export function createRoomService(deps: { db: Database; onCommit: () => void }) 
 
     async join(req: Req<'room.join'>): Promise<Res<'room.join'>> {
       const limit = clampLimit(req.limit);
-      const read = async (q: Parameters<Parameters<Database['tx']>[0]>[0], room: RoomInfo) => {
+      const read = async (q: Sql, room: RoomInfo) => {
         const page =
           req.since === undefined ? await readLatest(q, room.roomId, limit) : await readPage(q, room.roomId, { after: req.since, limit });
         const members = await listMembers(q, room.roomId);
@@ -73,12 +73,10 @@ export function createRoomService(deps: { db: Database; onCommit: () => void }) 
         const lastInPage = page.messages.at(-1)?.seq ?? 0;
         return { room, members, recentMessages: page.messages, hasMore: page.hasMore, sinceSeq: Math.max(room.lastSeq, lastInPage) };
       };
-      // A member's join is recovery (the common case after a reconnect): reads, no lock.
-      const existing = await db.tx(async (q) => {
-        const access = await loadRoomFor(q, req.actor, req.roomId);
-        return access.isMember ? read(q, access.room) : undefined;
-      });
-      if (existing) return existing;
+      // A member's join is recovery (the common case after a reconnect): plain reads, no lock
+      // and no transaction (read committed would give each read its own snapshot anyway).
+      const access = await loadRoomFor(db, req.actor, req.roomId);
+      if (access.isMember) return read(db, access.room);
       const joined = await db.tx(async (q) => {
         const access = await loadRoomFor(q, req.actor, req.roomId, { forUpdate: true });
         if (access.isMember) return { result: await read(q, access.room), added: false };

@@ -1,15 +1,22 @@
 import { AppError, type Actor, type RoomState } from '@chat/contracts';
-import type { Database, Sql } from '../db/database.ts';
+import type { Database, PreparedStatement, Sql } from '../db/database.ts';
 
-/** Records a login. A returning user whose name did not change costs no write. */
-export async function upsertUser(q: Sql, actor: Actor): Promise<void> {
-  await q.query(
-    `INSERT INTO users (user_id, username, updated_at) VALUES ($1, $2, $3)
-     ON CONFLICT (user_id) DO UPDATE SET username = EXCLUDED.username, updated_at = EXCLUDED.updated_at
-     WHERE users.username IS DISTINCT FROM EXCLUDED.username`,
-    [actor.userId, actor.username, Date.now()],
-  );
-}
+/**
+ * A login in one statement: records the user (a returning user whose name did not change
+ * costs no write) and reads the state of every room it belongs to.
+ */
+const OPEN_SESSION: PreparedStatement = {
+  name: 'chat_open_session',
+  types: ['text', 'text', 'bigint'],
+  text: `WITH upserted AS (
+    INSERT INTO users (user_id, username, updated_at) VALUES ($1, $2, $3)
+    ON CONFLICT (user_id) DO UPDATE SET username = EXCLUDED.username, updated_at = EXCLUDED.updated_at
+    WHERE users.username IS DISTINCT FROM EXCLUDED.username
+  )
+  SELECT m.room_id, r.last_seq, m.last_read_seq FROM memberships m JOIN rooms r ON r.room_id = m.room_id
+   WHERE m.user_id = $1 ORDER BY m.joined_at`,
+};
+const ROOM_IDS: PreparedStatement = { name: 'chat_user_room_ids', types: ['text'], text: 'SELECT room_id FROM memberships WHERE user_id = $1' };
 
 /** The user currently known by a username (in jwt mode the latest login wins). */
 export async function findUserByUsername(q: Sql, username: string): Promise<Actor> {
@@ -26,12 +33,7 @@ export function createUserService(deps: { db: Database }) {
   return {
     /** A login: records the user and returns the state of every room it belongs to. */
     async openSession(actor: Actor): Promise<{ rooms: RoomState[] }> {
-      await upsertUser(db, actor);
-      const rows = await db.query<{ room_id: string; last_seq: number; last_read_seq: number }>(
-        `SELECT m.room_id, r.last_seq, m.last_read_seq FROM memberships m JOIN rooms r ON r.room_id = m.room_id
-          WHERE m.user_id = $1 ORDER BY m.joined_at`,
-        [actor.userId],
-      );
+      const rows = await db.run<{ room_id: string; last_seq: number; last_read_seq: number }>(OPEN_SESSION, [actor.userId, actor.username, Date.now()]);
       return {
         rooms: rows.map((r) => {
           const lastSeq = Number(r.last_seq);
@@ -41,7 +43,7 @@ export function createUserService(deps: { db: Database }) {
       };
     },
     async roomIds(userId: string): Promise<string[]> {
-      const rows = await db.query<{ room_id: string }>('SELECT room_id FROM memberships WHERE user_id = $1', [userId]);
+      const rows = await db.run<{ room_id: string }>(ROOM_IDS, [userId]);
       return rows.map((r) => r.room_id);
     },
     async stats(): Promise<{ rooms: number; users: number }> {
