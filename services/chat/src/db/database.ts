@@ -14,6 +14,24 @@ export interface PreparedStatement {
   readonly types: readonly string[];
 }
 
+const registry = new Map<string, PreparedStatement>();
+
+/**
+ * Declares a prepared statement (at module load). PGlite prepares every declared statement
+ * once when the database opens: preparing lazily could deadlock, because a statement first
+ * needed inside a transaction would wait for a PREPARE queued behind that same transaction.
+ */
+export function prepared(name: string, types: readonly string[], text: string): PreparedStatement {
+  if (registry.has(name)) throw new Error(`prepared statement ${name} declared twice`);
+  const statement = { name, types, text };
+  registry.set(name, statement);
+  return statement;
+}
+
+export function declaredStatements(): PreparedStatement[] {
+  return [...registry.values()];
+}
+
 export interface Sql {
   query<T extends Row = Row>(text: string, params?: unknown[]): Promise<T[]>;
   run<T extends Row = Row>(statement: PreparedStatement, params: unknown[]): Promise<T[]>;
@@ -23,6 +41,8 @@ export interface Database extends Sql {
   readonly kind: 'postgres' | 'pglite';
   /** Runs fn in one transaction: committed when it resolves, rolled back when it throws. */
   tx<T>(fn: (q: Sql) => Promise<T>): Promise<T>;
+  /** Makes `run` ready for these statements (after migrations: they name tables). */
+  prepare(statements: PreparedStatement[]): Promise<void>;
   /** Runs a multi-statement script (migrations). */
   exec(script: string): Promise<void>;
   ping(): Promise<void>;

@@ -1,5 +1,5 @@
 import type { Logger } from '@chat/logging';
-import type { Database } from './database.ts';
+import { declaredStatements, type Database } from './database.ts';
 import { migrate } from './migrate.ts';
 import { createPgDatabase } from './pg-database.ts';
 import { createPgliteDatabase } from './pglite-database.ts';
@@ -8,6 +8,7 @@ import { createPgliteDatabase } from './pglite-database.ts';
 export async function openDatabase(opts: { databaseUrl?: string; dataDir?: string }, log: Logger): Promise<Database> {
   const db = opts.databaseUrl ? createPgDatabase(opts.databaseUrl) : await createPgliteDatabase(opts.dataDir);
   const applied = await migrate(db);
+  await db.prepare(declaredStatements());
   log.info({ db: db.kind, dataDir: opts.databaseUrl ? undefined : opts.dataDir, applied }, 'database ready');
   return db;
 }

@@ -16,6 +16,7 @@ export function createPgDatabase(connectionString: string, opts: { max?: number 
     kind: 'postgres',
     query,
     run,
+    async prepare() {}, // pg prepares a named statement on each pooled connection at first use
     async tx<T>(fn: (q: Sql) => Promise<T>): Promise<T> {
       const client = await pool.connect();
       // A server that goes away between two statements errors the idle client; the next

@@ -9,16 +9,12 @@ export async function createPgliteDatabase(dataDir: string | undefined): Promise
   const db = await PGlite.create(dataDir);
   // sqlLiteral relies on it; it is PostgreSQL's default, pinned so nothing can change it.
   await db.exec('SET standard_conforming_strings = on');
-  // PREPARE outlives transactions (also rolled-back ones) on the one connection.
   const prepared = new Set<string>();
 
   const wrap = (target: PGlite | Transaction): Sql => ({
     query: async <T extends Row>(text: string, params?: unknown[]) => (await target.query<T>(text, params)).rows,
     async run<T extends Row>(s: PreparedStatement, params: unknown[]) {
-      if (!prepared.has(s.name)) {
-        await target.exec(`PREPARE ${s.name} (${s.types.join(', ')}) AS ${s.text}`);
-        prepared.add(s.name);
-      }
+      if (!prepared.has(s.name)) throw new Error(`statement ${s.name} was not prepared when the database opened`);
       const [result] = await target.exec(`EXECUTE ${s.name} (${params.map(sqlLiteral).join(', ')})`);
       return (result?.rows ?? []) as T[];
     },
@@ -29,6 +25,13 @@ export async function createPgliteDatabase(dataDir: string | undefined): Promise
     query: root.query,
     run: root.run,
     tx: (fn) => db.transaction((tx) => fn(wrap(tx))),
+    async prepare(statements) {
+      for (const s of statements) {
+        if (prepared.has(s.name)) continue;
+        await db.exec(`PREPARE ${s.name} (${s.types.join(', ')}) AS ${s.text}`);
+        prepared.add(s.name);
+      }
+    },
     async exec(script) {
       await db.exec(script);
     },

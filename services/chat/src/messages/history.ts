@@ -1,5 +1,5 @@
 import type { Message } from '@chat/contracts';
-import type { PreparedStatement, Sql } from '../db/database.ts';
+import { prepared, type Sql } from '../db/database.ts';
 import { MESSAGE_COLUMNS, toMessage } from '../rooms/rows.ts';
 
 export interface Page {
@@ -7,16 +7,8 @@ export interface Page {
   hasMore: boolean;
 }
 
-const LATEST: PreparedStatement = {
-  name: 'chat_history_latest',
-  types: ['text', 'bigint', 'int'],
-  text: `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE room_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3`,
-};
-const PAGE: PreparedStatement = {
-  name: 'chat_history_page',
-  types: ['text', 'bigint', 'bigint', 'int'],
-  text: `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE room_id = $1 AND seq > $2 AND seq < $3 ORDER BY seq ASC LIMIT $4`,
-};
+const LATEST = prepared('chat_history_latest', ['text', 'bigint', 'int'], `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE room_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3`);
+const PAGE = prepared('chat_history_page', ['text', 'bigint', 'bigint', 'int'], `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE room_id = $1 AND seq > $2 AND seq < $3 ORDER BY seq ASC LIMIT $4`);
 
 /** The latest `limit` messages (below `before` when given), oldest first. */
 export async function readLatest(q: Sql, roomId: string, limit: number, before?: number): Promise<Page> {

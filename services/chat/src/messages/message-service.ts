@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { AppError, checkMessageText, clampLimit, type Actor, type ChatRpc, type MessageAck, type RoomInfo } from '@chat/contracts';
-import { isUniqueViolation, type Database, type PreparedStatement, type Row, type Sql } from '../db/database.ts';
+import { isUniqueViolation, type Database, prepared, type Row, type Sql } from '../db/database.ts';
 import { appendEvent, outboxValues, type OutboxRow } from '../outbox/outbox.ts';
 import { loadRoomAsMember, loadRoomFor } from '../rooms/access.ts';
 import { addMember } from '../rooms/membership.ts';
@@ -35,10 +35,7 @@ async function findBySenderKey(q: Sql, roomId: string, userId: string, clientMsg
  * event with the seq written in. No row back means "not a member" (or no such room). A
  * concurrent repeat of the clientMsgId fails on the unique index, which undoes the bump.
  */
-const SEND: PreparedStatement = {
-  name: 'chat_send',
-  types: ['text', 'text', 'text', 'text', 'text', 'bigint', 'text', 'text', 'text', 'text'],
-  text: `WITH prior AS (
+const SEND = prepared('chat_send', ['text', 'text', 'text', 'text', 'text', 'bigint', 'text', 'text', 'text', 'text'], `WITH prior AS (
     SELECT id, seq, created_at FROM messages
      WHERE $7::text IS NOT NULL AND room_id = $2 AND user_id = $3 AND client_msg_id = $7
   ), bumped AS (
@@ -57,8 +54,7 @@ const SEND: PreparedStatement = {
   )
   SELECT $1 AS id, b.seq, $6 AS created_at, q.id AS outbox_id, q.event_id, q.subject, q.payload FROM bumped b, queued q
   UNION ALL
-  SELECT id, seq, created_at, NULL, NULL, NULL, NULL FROM prior`,
-};
+  SELECT id, seq, created_at, NULL, NULL, NULL, NULL FROM prior`);
 
 interface SendRow extends Row {
   id: string;

@@ -1,5 +1,5 @@
 import { AppError, type Actor, type RoomInfo } from '@chat/contracts';
-import type { PreparedStatement, Sql } from '../db/database.ts';
+import { prepared, type Sql } from '../db/database.ts';
 import { ROOM_COLUMNS, toRoomInfo } from './rows.ts';
 
 export interface RoomAccess {
@@ -13,13 +13,14 @@ export interface RoomAccess {
  * they get ROOM_NOT_FOUND exactly like an unknown id, so nothing leaks through errors.
  * `forUpdate` locks the room row, serialising against senders (seq) in this transaction.
  */
-const select = (lock: string): PreparedStatement => ({
-  name: lock ? 'chat_room_for_update' : 'chat_room_for',
-  types: ['text', 'text'],
-  text: `SELECT ${ROOM_COLUMNS.split(', ').map((c) => `r.${c}`).join(', ')}, m.last_read_seq
+const select = (lock: string) =>
+  prepared(
+    lock ? 'chat_room_for_update' : 'chat_room_for',
+    ['text', 'text'],
+    `SELECT ${ROOM_COLUMNS.split(', ').map((c) => `r.${c}`).join(', ')}, m.last_read_seq
            FROM rooms r LEFT JOIN memberships m ON m.room_id = r.room_id AND m.user_id = $2
           WHERE r.room_id = $1${lock}`,
-});
+  );
 const ROOM_FOR = select('');
 const ROOM_FOR_UPDATE = select(' FOR UPDATE OF r');
 

@@ -1,5 +1,5 @@
 import type { Actor, RoomInfo, StoredMember } from '@chat/contracts';
-import type { PreparedStatement, Sql } from '../db/database.ts';
+import { prepared, type Sql } from '../db/database.ts';
 import { appendEvent } from '../outbox/outbox.ts';
 import { toStoredMember } from './rows.ts';
 
@@ -30,12 +30,8 @@ export async function addMember(q: Sql, room: RoomInfo, user: Actor, opts: { not
   return updated;
 }
 
-const MEMBERS: PreparedStatement = {
-  name: 'chat_members',
-  types: ['text'],
-  text: `SELECT m.user_id, u.username, m.last_read_seq FROM memberships m JOIN users u ON u.user_id = m.user_id
-          WHERE m.room_id = $1 ORDER BY m.joined_at, u.username`,
-};
+const MEMBERS = prepared('chat_members', ['text'], `SELECT m.user_id, u.username, m.last_read_seq FROM memberships m JOIN users u ON u.user_id = m.user_id
+          WHERE m.room_id = $1 ORDER BY m.joined_at, u.username`);
 
 export async function listMembers(q: Sql, roomId: string): Promise<StoredMember[]> {
   const rows = await q.run(MEMBERS, [roomId]);

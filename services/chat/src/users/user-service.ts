@@ -1,22 +1,18 @@
 import { AppError, type Actor, type RoomState } from '@chat/contracts';
-import type { Database, PreparedStatement, Sql } from '../db/database.ts';
+import { prepared, type Database, type Sql } from '../db/database.ts';
 
 /**
  * A login in one statement: records the user (a returning user whose name did not change
  * costs no write) and reads the state of every room it belongs to.
  */
-const OPEN_SESSION: PreparedStatement = {
-  name: 'chat_open_session',
-  types: ['text', 'text', 'bigint'],
-  text: `WITH upserted AS (
+const OPEN_SESSION = prepared('chat_open_session', ['text', 'text', 'bigint'], `WITH upserted AS (
     INSERT INTO users (user_id, username, updated_at) VALUES ($1, $2, $3)
     ON CONFLICT (user_id) DO UPDATE SET username = EXCLUDED.username, updated_at = EXCLUDED.updated_at
     WHERE users.username IS DISTINCT FROM EXCLUDED.username
   )
   SELECT m.room_id, r.last_seq, m.last_read_seq FROM memberships m JOIN rooms r ON r.room_id = m.room_id
-   WHERE m.user_id = $1 ORDER BY m.joined_at`,
-};
-const ROOM_IDS: PreparedStatement = { name: 'chat_user_room_ids', types: ['text'], text: 'SELECT room_id FROM memberships WHERE user_id = $1' };
+   WHERE m.user_id = $1 ORDER BY m.joined_at`);
+const ROOM_IDS = prepared('chat_user_room_ids', ['text'], 'SELECT room_id FROM memberships WHERE user_id = $1');
 
 /** The user currently known by a username (in jwt mode the latest login wins). */
 export async function findUserByUsername(q: Sql, username: string): Promise<Actor> {
