@@ -61,6 +61,21 @@ export function compare(scenario: ScenarioId, results: ScenarioResult[], s1: Sce
       out.push({ name: `${r.targetLabel} vs reference`, target: '>= 0.5x', value: `${ratio.toFixed(3)}x`, ok: ratio >= 0.5 });
     }
   }
+  if (scenario === 'S3' && ref) {
+    for (const r of results.filter((x) => x.target === 'stack')) {
+      for (const [key, when] of [['rssPerConnKb', '2 s after the last login'], ['idleRssPerConnKb', 'idle']] as const) {
+        const ratio = Number(ref.metrics[key]) ? Number(r.metrics[key]) / Number(ref.metrics[key]) : 0;
+        out.push({ name: `${r.targetLabel}: RSS/conn ${when} vs reference`, target: '<= 1.5x', value: `${ratio.toFixed(2)}x (${r.metrics[key]} vs ${ref.metrics[key]} KB)`, ok: ratio > 0 && ratio <= 1.5 });
+      }
+    }
+  }
+  if (scenario === 'S4') {
+    for (const r of results.filter((x) => x.target !== 'reference')) {
+      const goal = r.targetLabel.includes('PostgreSQL') ? 3000 : 1500;
+      const got = Number(r.metrics.maxAckedMsgsPerSec) || 0;
+      out.push({ name: `${r.targetLabel}: acked msg/s at ack p99 <= 50 ms`, target: `>= ${goal}`, value: String(got), ok: got >= goal });
+    }
+  }
   if (scenario === 'S6' && s1) {
     for (const r of results) {
       const base = s1.find((x) => x.target === r.target);
@@ -90,7 +105,7 @@ function headline(r: ScenarioResult): { load: string; result: string; lat: [unkn
       return { load: `${c.conns} conns, ${c.rooms} rooms, rate x2 per step`, result: `max ${fmt(m.maxSustainedDeliveriesPerSec)} deliveries/s (at ${fmt(m.atMsgsPerSec)} msg/s)`, lat: [s?.latency.p50Ms, s?.latency.p99Ms, s?.latency.maxMs], step: s };
     }
     case 'S3':
-      return { load: `${c.conns} idle conns`, result: `${fmt(m.loginsPerSec)} logins/s, ${fmt(m.rssPerConnKb)} KB RSS/conn (${fmt(m.socketProcessRssBeforeMb)} -> ${fmt(m.socketProcessRssAfterMb)} MB)`, lat: [m.loginP50Ms, m.loginP99Ms, m.loginMaxMs] };
+      return { load: `${c.conns} idle conns`, result: `${fmt(m.loginsPerSec)} logins/s, ${fmt(m.rssPerConnKb)} KB RSS/conn 2 s after the last login (${fmt(m.socketProcessRssBeforeMb)} -> ${fmt(m.socketProcessRssAfterMb)} MB), ${fmt(m.idleRssPerConnKb)} KB after ${fmt((c.idleMs as number) / 1000)} s idle`, lat: [m.loginP50Ms, m.loginP99Ms, m.loginMaxMs] };
     case 'S4': {
       const s = best((x) => x.ackedPerSec);
       return { load: `${c.conns} conns, rooms of 2, rate x2 per step`, result: `max ${fmt(m.maxAckedMsgsPerSec)} acked msg/s at ack p99 <= 50 ms`, lat: [s?.ackLatency.p50Ms, s?.ackLatency.p99Ms, s?.ackLatency.maxMs], step: s };
@@ -108,7 +123,7 @@ function row(r: ScenarioResult): string {
   const cpu = s ? `${s.serverCpu.usPerDelivery} us/delivery (${s.serverCpu.pctOfOneCore}% of a core)` : r.scenario === 'S3' ? `${fmt(m.serverCpuMsPerLogin)} ms/login` : r.scenario === 'S5' ? `${fmt(m.serverCpuMsDuringStorm)} ms in storm` : '-';
   const gen = s ? `${s.generatorCpu.pctOfOneCore}%` : m.generatorCpuPct !== undefined ? `${fmt(m.generatorCpuPct)}%` : '-';
   const failed = r.checks.filter((c) => !c.ok);
-  const checks = failed.length === 0 ? 'all met' : failed.map((c) => `MISSED ${c.name} (${c.value}, target ${c.target})`).join('; ');
+  const checks = failed.length === 0 ? 'ok' : failed.map((c) => `MISSED ${c.name} (${c.value}, target ${c.target})`).join('; ');
   return `| ${r.scenario} ${r.title} | ${r.targetLabel} | ${h.load} | ${h.result} | ${fmt(h.lat[0])} | ${fmt(h.lat[1])} | ${fmt(h.lat[2])} | ${integrity} | ${cpu} | ${gen} | ${checks} |`;
 }
 
@@ -120,7 +135,7 @@ export function summaryMarkdown(files: ScenarioFile[]): string {
     'Latency columns: end-to-end send -> `message.received` (S1, S2, S6), send -> `message.ack` (S4),',
     'connect -> `auth.success` (S3), drop -> fully recovered (S5). Integrity: lost/duplicates/out-of-order.',
     '',
-    '| scenario | target | load | result | p50 ms | p99 ms | max ms | lost/dup/ooo | server CPU | generator CPU | targets |',
+    '| scenario | target | load | result | p50 ms | p99 ms | max ms | lost/dup/ooo | server CPU | generator CPU | run checks |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
     ...files.flatMap((f) => f.results.map(row)),
     '',

@@ -217,7 +217,7 @@ export function check(name: string, target: string, value: string | number, ok: 
 /** Checks every load scenario makes: each acked message reached every member once, in order. */
 export function deliveryChecks(s: LoadStep): Check[] {
   return [
-    check('nothing lost', 'lost = 0', s.lost, s.lost === 0 && s.unanswered === 0),
+    check('nothing lost', 'lost = 0, unanswered = 0', `lost ${s.lost}, unanswered ${s.unanswered}`, s.lost === 0 && s.unanswered === 0),
     check('no duplicates', 'duplicates = 0', s.duplicates, s.duplicates === 0),
     check('in order', 'out-of-order = 0', s.outOfOrder, s.outOfOrder === 0),
     check('acked == received per member', `${s.deliveriesExpected} deliveries`, s.deliveries, s.deliveries === s.deliveriesExpected),

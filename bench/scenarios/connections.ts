@@ -2,7 +2,9 @@
  * S3 connections: 10,000 idle, logged-in connections on one gateway (each its own guest
  * user, no rooms). Measures the login rate (500 handshakes in flight), login latency, and
  * the resident memory each connection costs the process that holds the sockets (VmRSS of
- * the gateway, or of the reference, before vs after, 2 s after the last login).
+ * the gateway, or of the reference, before vs after): 2 s after the last login, which still
+ * counts the login burst's garbage, and again after the connections sat idle for `idleMs`,
+ * which is what an idle connection costs (V8 shrinks its heap once allocation stops).
  * The stack is started with MAX_CONNECTIONS=20000: the default, 10000, is exactly the load,
  * and the cap must not be what is measured.
  */
@@ -12,7 +14,7 @@ import type { Target } from '../targets.ts';
 import { baseResult, check, finish, runId, type ScenarioOptions, type ScenarioResult } from './common.ts';
 
 export function connectionsConfig(smoke: boolean) {
-  return smoke ? { conns: 50, concurrency: 25, settleMs: 300 } : { conns: 10_000, concurrency: 500, settleMs: 2000 };
+  return smoke ? { conns: 50, concurrency: 25, settleMs: 300, idleMs: 600 } : { conns: 10_000, concurrency: 500, settleMs: 2000, idleMs: 30_000 };
 }
 
 const rssKb = (pids: number[]) => pids.reduce((n, pid) => n + rssKbOf(pid), 0);
@@ -44,13 +46,15 @@ export async function runS3(target: Target, opts: ScenarioOptions = {}): Promise
     const genCpu = generatorCpuSpent(gen0);
     await new Promise((r) => setTimeout(r, cfg.settleMs));
     const rssAfter = rssKb(socketPids);
+    await new Promise((r) => setTimeout(r, cfg.idleMs - cfg.settleMs));
+    const rssIdle = rssKb(socketPids);
     const rssDeltaByRole: Record<string, number> = {};
     for (const pid of target.pids()) {
       const role = cpu0.byPid.get(pid)?.role ?? String(pid);
       rssDeltaByRole[role] = (rssDeltaByRole[role] ?? 0) + Math.round((rssKbOf(pid) - (allBefore[pid] ?? 0)) / 1024);
     }
     const login = c.loginLatency.summary();
-    const perConnKb = c.ok ? Math.round(((rssAfter - rssBefore) / c.ok) * 10) / 10 : 0;
+    const perConn = (rss: number) => (c.ok ? Math.round(((rss - rssBefore) / c.ok) * 10) / 10 : 0);
     result.metrics = {
       connected: c.ok,
       failed: c.failed,
@@ -60,7 +64,9 @@ export async function runS3(target: Target, opts: ScenarioOptions = {}): Promise
       loginMaxMs: login.maxMs,
       socketProcessRssBeforeMb: Math.round(rssBefore / 1024),
       socketProcessRssAfterMb: Math.round(rssAfter / 1024),
-      rssPerConnKb: perConnKb,
+      socketProcessRssIdleMb: Math.round(rssIdle / 1024),
+      rssPerConnKb: perConn(rssAfter),
+      idleRssPerConnKb: perConn(rssIdle),
       serverCpuMsPerLogin: c.ok ? Math.round((cpu.totalMs / c.ok) * 100) / 100 : 0,
       generatorCpuPct: genCpu.pctOfOneCore,
     };

@@ -62,7 +62,7 @@ export async function runS5(target: Target, opts: ScenarioOptions = {}): Promise
     if (storm.errors.length) result.notes.push(`retried errors (first ${storm.errors.length}): ${storm.errors.join('; ')}`);
     result.checks.push(
       check('every receiver recovered', `${storm.dropped}`, storm.dropped - storm.failed, storm.failed === 0),
-      check('nothing lost', 'lost = 0', v.lost, v.lost === 0 && settled.unanswered === 0),
+      check('nothing lost', 'lost = 0, unanswered = 0', `lost ${v.lost}, unanswered ${settled.unanswered}`, v.lost === 0 && settled.unanswered === 0),
       check('no duplicates', 'duplicates = 0', v.duplicates, v.duplicates === 0),
       check('in order', 'out-of-order = 0', v.outOfOrder, v.outOfOrder === 0),
     );

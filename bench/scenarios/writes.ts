@@ -1,7 +1,8 @@
 /**
  * S4 writes: many rooms of 2, so the cost is storing messages, not fanning them out. The send
  * rate doubles each step until the p99 of message.ack (send -> ack) passes 50 ms or the
- * server falls behind. Headline: the highest acked msgs/s with ack p99 <= 50 ms. Run on the
+ * server falls behind; in full runs one more step probes halfway between the last good rate
+ * and the first bad one. Headline: the highest acked msgs/s with ack p99 <= 50 ms. Run on the
  * stack with PGlite, on PostgreSQL with two chat replicas, and on the (in-memory) reference.
  */
 import { LoadGenerator } from '../load/generator.ts';
@@ -25,11 +26,23 @@ export async function runS4(target: Target, opts: ScenarioOptions = {}): Promise
   try {
     await setUp(gen);
     await warmUp(gen, cfg.startRate, cfg.warmupMs);
+    let good: LoadStep | undefined;
+    let bad: LoadStep | undefined;
     for (let i = 0, rate = cfg.startRate; i < cfg.maxSteps; i++, rate *= 2) {
       const step = await measureStep(gen, target, { ratePerSec: rate, durationMs: cfg.stepMs, members });
       opts.log?.(`S4 ${target.label}: ${describeStep(step)}`);
       result.steps.push(step);
-      if (!ok(step)) break;
+      if (!ok(step)) {
+        bad = step;
+        break;
+      }
+      good = step;
+    }
+    if (!opts.smoke && good && bad) {
+      await new Promise((r) => setTimeout(r, 5000)); // let the failed step's backlog drain
+      const step = await measureStep(gen, target, { ratePerSec: Math.round((good.offeredMsgsPerSec + bad.offeredMsgsPerSec) / 2), durationMs: cfg.stepMs, members });
+      opts.log?.(`S4 ${target.label}: ${describeStep(step)}`);
+      result.steps.push(step);
     }
     const best = result.steps.filter(ok).sort((a, b) => b.ackedPerSec - a.ackedPerSec)[0];
     result.metrics = {

@@ -5,6 +5,7 @@ import { isDatabaseUnavailable, type Database } from './db/database.ts';
 import { AppError, toAppError } from '@chat/contracts';
 import { createMessageService } from './messages/message-service.ts';
 import { createOutboxRelay } from './outbox/relay.ts';
+import { startPgliteMaintenance } from './db/pglite-maintenance.ts';
 import { createRoomService } from './rooms/room-service.ts';
 import { createUserService } from './users/user-service.ts';
 
@@ -50,6 +51,7 @@ export function buildChatApp(deps: {
   };
 
   let server: ReturnType<typeof serveChatRpc> | undefined;
+  let maintenance: { stop(): void } | undefined;
   return {
     async start() {
       await ensureEventStream(deps.nc, { replicas: deps.streamReplicas });
@@ -58,9 +60,11 @@ export function buildChatApp(deps: {
         mapError: (err) =>
           isDatabaseUnavailable(err) ? new AppError('UNAVAILABLE', 'database unavailable, retry later', 1000, { cause: err }) : toAppError(err),
       });
+      if (deps.db.kind === 'pglite') maintenance = startPgliteMaintenance(deps.db, log);
       log.info('chat service serving');
     },
     async stop() {
+      maintenance?.stop();
       await server?.stop();
       await relay.stop();
     },
