@@ -1,7 +1,8 @@
 /**
  * Results on disk: one JSON file per scenario run (`<date>-<scenario>.json`), a markdown table
- * of the latest run of each scenario (`summary.md`), and an SVG chart of latency percentiles
- * against load for the scenarios that step the load up (`<date>-<scenario>.svg`).
+ * of the latest run of each scenario (`summary.md`), and an SVG chart (`<date>-<scenario>.svg`):
+ * latency percentiles against load for the scenarios that step the load up, memory against
+ * connections for S3.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -163,12 +164,12 @@ export function summaryMarkdown(files: ScenarioFile[]): string {
         (env ? `; stack env: ${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')}` : ''),
     );
   }
-  for (const f of files) if (existsChart(f)) lines.push('', `![${f.scenario} latency vs load](${f.meta.date}-${f.scenario}.svg)`);
+  for (const f of files) if (existsChart(f)) lines.push('', `![${f.scenario} ${f.scenario === 'S3' ? 'memory vs connections' : 'latency vs load'}](${f.meta.date}-${f.scenario}.svg)`);
   return `${lines.join('\n')}\n`;
 }
 
 function existsChart(f: ScenarioFile): boolean {
-  return f.results.some((r) => r.steps.length > 1);
+  return f.results.some((r) => r.steps.length > 1 || (r.memoryCurve?.length ?? 0) > 0);
 }
 
 export function writeSummary(dir: string): string {
@@ -235,9 +236,41 @@ export function latencyChartSvg(scenario: ScenarioId, results: ScenarioResult[])
   return `${out.join('\n')}\n`;
 }
 
+/** S3: resident memory of the process holding the sockets against open connections, linear axes. */
+export function memoryChartSvg(results: ScenarioResult[]): string {
+  const W = 760, H = 440, L = 70, R = 230, T = 40, B = 50;
+  const series = results.filter((r) => r.memoryCurve?.length).map((r, i) => ({ label: r.targetLabel, color: COLORS[i % COLORS.length]!, points: r.memoryCurve! }));
+  const all = series.flatMap((s) => s.points);
+  const xMax = Math.max(1, ...all.map((p) => p.conns)) * 1.05;
+  const yMax = Math.max(1, ...all.map((p) => p.rssMb)) * 1.1;
+  const X = (v: number) => L + (v / xMax) * (W - L - R);
+  const Y = (v: number) => H - B - (v / yMax) * (H - T - B);
+  const step = (max: number) => 10 ** Math.floor(Math.log10(max / 2)) * (max / 10 ** Math.floor(Math.log10(max / 2)) > 10 ? 5 : 2) / 2;
+  const out: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${W}" height="${H}" fill="white"/>`,
+    '<text x="70" y="22" font-size="15">S3: resident memory (VmRSS) of the socket process vs open connections</text>',
+  ];
+  for (let v = 0, d = step(xMax); v <= xMax; v += d) out.push(`<line x1="${X(v)}" y1="${T}" x2="${X(v)}" y2="${H - B}" stroke="#eee"/>`, `<text x="${X(v)}" y="${H - B + 16}" text-anchor="middle">${v}</text>`);
+  for (let v = 0, d = step(yMax); v <= yMax; v += d) out.push(`<line x1="${L}" y1="${Y(v)}" x2="${W - R}" y2="${Y(v)}" stroke="#eee"/>`, `<text x="${L - 6}" y="${Y(v) + 4}" text-anchor="end">${v}</text>`);
+  out.push(
+    `<rect x="${L}" y="${T}" width="${W - L - R}" height="${H - T - B}" fill="none" stroke="#333"/>`,
+    `<text x="${(L + W - R) / 2}" y="${H - 12}" text-anchor="middle">open connections</text>`,
+    `<text transform="translate(16 ${(T + H - B) / 2}) rotate(-90)" text-anchor="middle">RSS, MB</text>`,
+  );
+  series.forEach((s, i) => {
+    const d = s.points.map((p, j) => `${j ? 'L' : 'M'}${X(p.conns).toFixed(1)},${Y(p.rssMb).toFixed(1)}`).join(' ');
+    const ly = T + 10 + i * 18;
+    out.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="2"/>`, `<line x1="${W - R + 12}" y1="${ly}" x2="${W - R + 40}" y2="${ly}" stroke="${s.color}" stroke-width="2"/>`, `<text x="${W - R + 46}" y="${ly + 4}">${s.label}</text>`);
+  });
+  out.push('</svg>');
+  return `${out.join('\n')}\n`;
+}
+
 export function writeChart(dir: string, date: string, scenario: ScenarioId, results: ScenarioResult[]): string | undefined {
-  if (!results.some((r) => r.steps.length > 1)) return undefined;
+  const svg = scenario === 'S3' ? (results.some((r) => r.memoryCurve?.length) ? memoryChartSvg(results) : undefined) : results.some((r) => r.steps.length > 1) ? latencyChartSvg(scenario, results) : undefined;
+  if (!svg) return undefined;
   const path = join(dir, `${date}-${scenario}.svg`);
-  writeFileSync(path, latencyChartSvg(scenario, results));
+  writeFileSync(path, svg);
   return path;
 }

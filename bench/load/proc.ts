@@ -41,6 +41,16 @@ export function rssKbOf(pid: number): number {
 }
 
 /** The pid and all its descendants (alive now). */
+/** Open file descriptors of a process: its sockets, plus a constant few. */
+export function fdCountOf(pid: number): number {
+  if (!HAS_PROC) return 0;
+  try {
+    return readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return 0;
+  }
+}
+
 export function processTree(root: number): number[] {
   if (!HAS_PROC) return [];
   const children = new Map<number, number[]>();

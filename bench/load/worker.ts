@@ -132,6 +132,25 @@ async function connectAndLogin(conn: Conn, timeoutMs: number): Promise<{ rooms: 
   return reply.data as { rooms: Array<{ roomId: string; lastSeq: number }> };
 }
 
+/** Codes that mean "the request was not applied, try it again later" (the contract's retryable ones). */
+const RETRYABLE = new Set(['UNAVAILABLE', 'RATE_LIMITED']);
+
+/**
+ * A request that is retried in place, on the same connection, after a retryable error, the
+ * way the SDK does (after retryAfterMs, with jitter); `onRetry` counts them. Only a dead
+ * connection or a timeout throws, which makes the caller reconnect.
+ */
+async function requestRetrying(conn: Conn, type: string, data: unknown, timeoutMs: number, onRetry: () => void): Promise<Frame> {
+  for (;;) {
+    const reply = await request(conn, type, data, timeoutMs);
+    const code = (reply.data as { code?: unknown } | undefined)?.code;
+    if ((reply.type !== 'error' && reply.type !== 'auth.error') || typeof code !== 'string' || !RETRYABLE.has(code)) return reply;
+    onRetry();
+    const after = Number((reply.data as { retryAfterMs?: unknown }).retryAfterMs) || 500;
+    await new Promise((r) => setTimeout(r, after * (0.5 + Math.random() / 2)));
+  }
+}
+
 async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
@@ -259,7 +278,9 @@ const handlers = {
   /**
    * Reconnect storm: every receiver's socket is dropped at once (no close frame), then each
    * reconnects, logs in again and pages `room.join {since}` until it holds every message up
-   * to the room's lastSeq at its new login. Failed attempts retry after 200-700 ms.
+   * to the room's lastSeq at its new login. A retryable error (UNAVAILABLE, RATE_LIMITED) is
+   * retried in place after its retryAfterMs, as the SDK does; a dead connection or a timeout
+   * reconnects after 200-700 ms. Both count as retries.
    */
   async storm(args: { timeoutMs: number }): Promise<StormResult> {
     const victims = conns.filter((c) => !c.spec.sender && c.ready);
@@ -280,13 +301,17 @@ const handlers = {
       victims.map(async (conn) => {
         for (;;) {
           try {
-            const auth = await connectAndLogin(conn, args.timeoutMs);
+            await open(conn, args.timeoutMs);
+            const login = await requestRetrying(conn, 'auth.login', { username: conn.spec.username }, args.timeoutMs, () => (retries += 1));
+            if (login.type !== 'auth.success') throw new Error(`login: ${JSON.stringify(login)}`);
+            conn.ready = true;
+            const auth = login.data as { rooms: Array<{ roomId: string; lastSeq: number }> };
             reconnect.recordMs(nowMs() - dropAt);
             conn.state.newLife();
             const snapshot = auth.rooms.find((r) => r.roomId === conn.spec.roomId)?.lastSeq ?? 0;
             let since = conn.state.contiguous();
             for (;;) {
-              const reply = await request(conn, 'room.join', { roomId: conn.spec.roomId, since, limit: 200 }, args.timeoutMs);
+              const reply = await requestRetrying(conn, 'room.join', { roomId: conn.spec.roomId, since, limit: 200 }, args.timeoutMs, () => (retries += 1));
               if (reply.type !== 'room.joined') throw new Error(`recover: ${JSON.stringify(reply)}`);
               const page = reply.data as { recentMessages: Array<{ seq: number; text: string }>; hasMore: boolean };
               for (const m of page.recentMessages) if (conn.state.add(m.seq, false)) recoveredMessages += 1;

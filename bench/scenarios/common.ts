@@ -72,6 +72,8 @@ export interface ScenarioResult {
   metrics: Record<string, number | string | boolean | null>;
   checks: Check[];
   notes: string[];
+  /** S3: resident memory of the socket process against open connections, sampled while they connect. */
+  memoryCurve?: Array<{ conns: number; rssMb: number }>;
 }
 
 export function runId(): string {

@@ -9,7 +9,7 @@
  * and the cap must not be what is measured.
  */
 import { LoadGenerator } from '../load/generator.ts';
-import { cpuSnapshot, cpuSpent, generatorCpu, generatorCpuSpent, rssKbOf } from '../load/proc.ts';
+import { cpuSnapshot, cpuSpent, fdCountOf, generatorCpu, generatorCpuSpent, rssKbOf } from '../load/proc.ts';
 import type { Target } from '../targets.ts';
 import { baseResult, check, finish, runId, type ScenarioOptions, type ScenarioResult } from './common.ts';
 
@@ -41,7 +41,13 @@ export async function runS3(target: Target, opts: ScenarioOptions = {}): Promise
     const allBefore = Object.fromEntries(target.pids().map((pid) => [pid, rssKbOf(pid)]));
     const cpu0 = cpuSnapshot(target.pids());
     const gen0 = generatorCpu();
-    const c = await gen.connect({ concurrency: cfg.concurrency });
+    // Memory against connections: open descriptors of the socket process count its sockets.
+    const fd0 = socketPids[0] ? fdCountOf(socketPids[0]) : 0;
+    const curve = [{ conns: 0, rssMb: rssBefore / 1024 }];
+    const sample = () => socketPids[0] && curve.push({ conns: Math.max(0, fdCountOf(socketPids[0]) - fd0), rssMb: Math.round(rssKb(socketPids) / 102.4) / 10 });
+    const sampler = setInterval(sample, 250);
+    const c = await gen.connect({ concurrency: cfg.concurrency }).finally(() => clearInterval(sampler));
+    sample();
     const cpu = cpuSpent(cpu0, cpuSnapshot(target.pids()));
     const genCpu = generatorCpuSpent(gen0);
     await new Promise((r) => setTimeout(r, cfg.settleMs));
@@ -70,6 +76,7 @@ export async function runS3(target: Target, opts: ScenarioOptions = {}): Promise
       serverCpuMsPerLogin: c.ok ? Math.round((cpu.totalMs / c.ok) * 100) / 100 : 0,
       generatorCpuPct: genCpu.pctOfOneCore,
     };
+    result.memoryCurve = curve;
     result.config = { ...cfg, rssOf: socketPids.length ? 'the process holding the sockets (gateway 1 / reference)' : 'none found' };
     result.notes.push(`RSS change per process role, MB: ${JSON.stringify(rssDeltaByRole)}`, `server CPU per role during the logins, ms: ${JSON.stringify(cpu.byRole)}`);
     if (c.errors.length) result.notes.push(`first connect errors: ${c.errors.join('; ')}`);

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compare, latencyChartSvg, summaryMarkdown, writeScenarioFile, type ScenarioFile } from '../report.ts';
+import { compare, latencyChartSvg, memoryChartSvg, summaryMarkdown, writeScenarioFile, type ScenarioFile } from '../report.ts';
 import type { ScenarioResult } from '../scenarios/common.ts';
 import { runScenario, SCENARIOS, TargetPool } from '../scenarios/index.ts';
 
@@ -80,6 +80,9 @@ describe('bench harness, smoke size', () => {
       const md = summaryMarkdown(files);
       for (const def of SCENARIOS) expect(md).toContain(`| ${def.id} ${def.title} |`);
       expect(latencyChartSvg('S2', results.get('S2')!)).toMatch(/^<svg[\s\S]*<path[\s\S]*<\/svg>\n$/);
+      // S3's chart: memory against connections, one line per target, sampled while connecting.
+      for (const r of results.get('S3')!) expect(r.memoryCurve!.at(-1)!.conns).toBeGreaterThanOrEqual(40);
+      expect(memoryChartSvg(results.get('S3')!)).toMatch(/^<svg[\s\S]*open connections[\s\S]*<path[\s\S]*<\/svg>\n$/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -11,10 +11,18 @@ beforeAll(async () => {
 afterAll(() => db?.close());
 
 describe('PGlite maintenance', () => {
-  it('vacuums and analyses, so the planner learns table sizes', async () => {
-    await db.exec(`INSERT INTO messages (id, room_id, seq, user_id, username, text, created_at) SELECT 'bulk' || g, 'rb', 100 + g, 'u1', 'one', 'x', 0 FROM generate_series(1, 500) g`);
-    await runMaintenance(db);
-    const [row] = await db.query<{ reltuples: number }>("SELECT reltuples FROM pg_class WHERE relname = 'messages'");
-    expect(Number(row!.reltuples)).toBeGreaterThanOrEqual(500);
+  it('vacuums the hot tables every time, and analyses messages only once it doubled', async () => {
+    const bulk = (from: number, n: number) =>
+      db.exec(`INSERT INTO messages (id, room_id, seq, user_id, username, text, created_at) SELECT 'bulk' || g, 'rb', g, 'u1', 'one', 'x', 0 FROM generate_series(${from}, ${from + n - 1}) g;
+               UPDATE rooms SET last_seq = ${from + n - 1} WHERE room_id = 'rb'`);
+    const known = async () => Number((await db.query<{ n: number }>("SELECT reltuples AS n FROM pg_class WHERE relname = 'messages'"))[0]!.n);
+    await bulk(1, 1000);
+    expect(await runMaintenance(db)).toEqual(['vacuum analyze rooms, memberships, outbox, users', 'analyze messages']);
+    expect(await known()).toBe(1000);
+    await bulk(1001, 1000); // twice as many: not yet worth sampling again
+    expect(await runMaintenance(db)).toEqual(['vacuum analyze rooms, memberships, outbox, users']);
+    await bulk(2001, 1000);
+    expect(await runMaintenance(db)).toContain('analyze messages');
+    expect(await known()).toBe(3000);
   });
 });
