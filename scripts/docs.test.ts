@@ -24,3 +24,17 @@ it('the AsyncAPI document covers every request, every server frame and every bus
   const openapi = JSON.parse(readFileSync(new URL('../docs/openapi.json', import.meta.url), 'utf8'));
   expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/health', '/ready', '/metrics', '/api/v1/auth/guest', '/api/v1/rooms', '/api/v1/rooms/{roomId}', '/api/v1/rooms/{roomId}/members', '/api/v1/rooms/{roomId}/history', '/api/v1/stats']));
 });
+
+it('every relative link in README.md and docs/*.md points at a file in the repository', async () => {
+  const { existsSync, readdirSync } = await import('node:fs');
+  const docs = ['README.md', ...readdirSync(new URL('../docs', import.meta.url)).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+  const broken: string[] = [];
+  for (const doc of docs) {
+    const base = new URL(`../${doc}`, import.meta.url);
+    for (const [, target] of readFileSync(base, 'utf8').matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)) {
+      if (/^[a-z]+:/i.test(target!)) continue; // http:, mailto:
+      if (!existsSync(new URL(target!, base))) broken.push(`${doc} -> ${target}`);
+    }
+  }
+  expect(broken).toEqual([]);
+});

@@ -89,21 +89,29 @@ function onFrame(conn: Conn, raw: Buffer) {
   } else count(phase.errors, frame.type === 'error' ? String(frame.data?.code) : frame.type);
 }
 
+/** A request and its reply; rejects on timeout, and when the connection closes first (e.g. the login timeout's 4401). */
 function request(conn: Conn, type: string, data: unknown, timeoutMs = 30_000): Promise<Frame> {
   const ref = `q${++refSeq}`;
+  const ws = conn.ws!;
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
+    const fail = (why: string) => {
+      clearTimeout(timer);
+      ws.off('close', onClose);
       pending.delete(ref);
-      reject(new Error(`${type}: no reply within ${timeoutMs} ms`));
-    }, timeoutMs);
+      reject(new Error(`${type}: ${why}`));
+    };
+    const onClose = (code: number) => fail(`connection closed (${code}) before the reply`);
+    const timer = setTimeout(() => fail(`no reply within ${timeoutMs} ms`), timeoutMs);
+    ws.once('close', onClose);
     pending.set(ref, {
       kind: 'request',
       resolve: (f) => {
         clearTimeout(timer);
+        ws.off('close', onClose);
         resolve(f);
       },
     });
-    conn.ws!.send(JSON.stringify({ type, ref, data }));
+    ws.send(JSON.stringify({ type, ref, data }));
   });
 }
 
