@@ -1,8 +1,7 @@
 /**
  * S2 fan-out: 2,000 connections in 20 rooms of 100. The send rate doubles each step until
  * p99 > 100 ms or delivery falls behind (loss, a drain over 1 s, closed slow consumers);
- * in full runs one more step probes halfway between the last good rate and the first bad
- * one. Headline: the highest sustained deliveries/s. Target (checked in run.ts, which has
+ * in full runs two bisection steps probe between the last good rate and the first bad one. Headline: the highest sustained deliveries/s. Target (checked in run.ts, which has
  * both results): >= 0.5x the reference.
  */
 import { LoadGenerator } from '../load/generator.ts';
@@ -39,12 +38,14 @@ export async function runS2(target: Target, opts: ScenarioOptions = {}): Promise
       }
       good = step;
     }
-    if (!opts.smoke && good && bad && bad.offeredMsgsPerSec / good.offeredMsgsPerSec >= 2) {
+    // Two bisection steps between the last good rate and the first bad one (x2 apart).
+    for (let probe = 0; probe < 2 && !opts.smoke && good && bad; probe++) {
       await new Promise((r) => setTimeout(r, 5000)); // let the failed step's backlog drain
       const step = await measureStep(gen, target, { ratePerSec: Math.round((good.offeredMsgsPerSec + bad.offeredMsgsPerSec) / 2), durationMs: cfg.stepMs, members });
       opts.log?.(`S2 ${target.label}: ${describeStep(step)}`);
       result.steps.push(step);
       if (sustained(step, cfg.p99LimitMs)) good = step;
+      else bad = step;
     }
     const best = result.steps.filter((s) => sustained(s, cfg.p99LimitMs)).sort((a, b) => b.deliveriesPerSec - a.deliveriesPerSec)[0];
     result.metrics = {

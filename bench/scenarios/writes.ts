@@ -1,8 +1,8 @@
 /**
  * S4 writes: many rooms of 2, so the cost is storing messages, not fanning them out. The send
  * rate doubles each step until the p99 of message.ack (send -> ack) passes 50 ms or the
- * server falls behind; in full runs one more step probes halfway between the last good rate
- * and the first bad one. Headline: the highest acked msgs/s with ack p99 <= 50 ms. Run on the
+ * server falls behind; in full runs two bisection steps probe between the last good rate and
+ * the first bad one. Headline: the highest acked msgs/s with ack p99 <= 50 ms. Run on the
  * stack with PGlite, on PostgreSQL with two chat replicas, and on the (in-memory) reference.
  */
 import { LoadGenerator } from '../load/generator.ts';
@@ -38,11 +38,14 @@ export async function runS4(target: Target, opts: ScenarioOptions = {}): Promise
       }
       good = step;
     }
-    if (!opts.smoke && good && bad) {
+    // Two bisection steps between the last good rate and the first bad one (x2 apart).
+    for (let probe = 0; probe < 2 && !opts.smoke && good && bad; probe++) {
       await new Promise((r) => setTimeout(r, 5000)); // let the failed step's backlog drain
       const step = await measureStep(gen, target, { ratePerSec: Math.round((good.offeredMsgsPerSec + bad.offeredMsgsPerSec) / 2), durationMs: cfg.stepMs, members });
       opts.log?.(`S4 ${target.label}: ${describeStep(step)}`);
       result.steps.push(step);
+      if (ok(step)) good = step;
+      else bad = step;
     }
     const best = result.steps.filter(ok).sort((a, b) => b.ackedPerSec - a.ackedPerSec)[0];
     result.metrics = {
