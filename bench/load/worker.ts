@@ -132,9 +132,11 @@ function open(conn: Conn, timeoutMs: number): Promise<void> {
 }
 
 /** Connects and logs in; returns auth.success data. */
-async function connectAndLogin(conn: Conn, timeoutMs: number): Promise<{ rooms: Array<{ roomId: string; lastSeq: number }> }> {
+/** Opens and logs in; with `onRetry`, a login refused with a retryable code is retried in place. */
+async function connectAndLogin(conn: Conn, timeoutMs: number, onRetry?: () => void): Promise<{ rooms: Array<{ roomId: string; lastSeq: number }> }> {
   await open(conn, timeoutMs);
-  const reply = await request(conn, 'auth.login', { username: conn.spec.username }, timeoutMs);
+  const login = { username: conn.spec.username };
+  const reply = onRetry ? await requestRetrying(conn, 'auth.login', login, timeoutMs, onRetry) : await request(conn, 'auth.login', login, timeoutMs);
   if (reply.type !== 'auth.success') throw new Error(`login: ${JSON.stringify(reply)}`);
   conn.ready = true;
   return reply.data as { rooms: Array<{ roomId: string; lastSeq: number }> };
@@ -309,11 +311,7 @@ const handlers = {
       victims.map(async (conn) => {
         for (;;) {
           try {
-            await open(conn, args.timeoutMs);
-            const login = await requestRetrying(conn, 'auth.login', { username: conn.spec.username }, args.timeoutMs, () => (retries += 1));
-            if (login.type !== 'auth.success') throw new Error(`login: ${JSON.stringify(login)}`);
-            conn.ready = true;
-            const auth = login.data as { rooms: Array<{ roomId: string; lastSeq: number }> };
+            const auth = await connectAndLogin(conn, args.timeoutMs, () => (retries += 1));
             reconnect.recordMs(nowMs() - dropAt);
             conn.state.newLife();
             const snapshot = auth.rooms.find((r) => r.roomId === conn.spec.roomId)?.lastSeq ?? 0;

@@ -178,6 +178,42 @@ export async function measureStep(gen: LoadGenerator, target: Target, opts: { ra
   return step;
 }
 
+/**
+ * The stepped load of S2 and S4: the rate doubles from `startRate` each step until a step is
+ * not `ok`, then (full runs) two bisection steps probe between the last good rate and the
+ * first bad one. Returns the last good and first bad step; every step lands in `result.steps`.
+ */
+export async function rampAndBisect(
+  gen: LoadGenerator,
+  target: Target,
+  result: ScenarioResult,
+  opts: { startRate: number; maxSteps: number; stepMs: number; members: Map<string, number>; ok: (s: LoadStep) => boolean; bisect: boolean; log?: (line: string) => void },
+): Promise<{ good?: LoadStep; bad?: LoadStep }> {
+  let good: LoadStep | undefined;
+  let bad: LoadStep | undefined;
+  const step = async (ratePerSec: number) => {
+    const s = await measureStep(gen, target, { ratePerSec, durationMs: opts.stepMs, members: opts.members });
+    opts.log?.(`${result.scenario} ${target.label}: ${describeStep(s)}`);
+    result.steps.push(s);
+    return s;
+  };
+  for (let i = 0, rate = opts.startRate; i < opts.maxSteps; i++, rate *= 2) {
+    const s = await step(rate);
+    if (!opts.ok(s)) {
+      bad = s;
+      break;
+    }
+    good = s;
+  }
+  for (let probe = 0; probe < 2 && opts.bisect && good && bad; probe++) {
+    await new Promise((r) => setTimeout(r, 5000)); // let the failed step's backlog drain
+    const s = await step(Math.round((good.offeredMsgsPerSec + bad.offeredMsgsPerSec) / 2));
+    if (opts.ok(s)) good = s;
+    else bad = s;
+  }
+  return { good, bad };
+}
+
 export function describeStep(s: LoadStep): string {
   return (
     `${s.offeredMsgsPerSec} msg/s: ${s.deliveriesPerSec} deliveries/s, p50 ${s.latency.p50Ms} p99 ${s.latency.p99Ms} max ${s.latency.maxMs} ms, ` +

@@ -6,7 +6,7 @@
  */
 import { LoadGenerator } from '../load/generator.ts';
 import type { Target } from '../targets.ts';
-import { baseResult, check, deliveryChecks, describeStep, finish, measureStep, membersPerRoom, roomSpecs, runId, setUp, warmUp, type LoadStep, type ScenarioOptions, type ScenarioResult } from './common.ts';
+import { baseResult, check, deliveryChecks, finish, membersPerRoom, rampAndBisect, roomSpecs, runId, setUp, warmUp, type LoadStep, type ScenarioOptions, type ScenarioResult } from './common.ts';
 
 export function fanoutConfig(smoke: boolean) {
   return smoke
@@ -26,27 +26,7 @@ export async function runS2(target: Target, opts: ScenarioOptions = {}): Promise
   try {
     await setUp(gen);
     await warmUp(gen, cfg.startRate, cfg.warmupMs);
-    let good: LoadStep | undefined;
-    let bad: LoadStep | undefined;
-    for (let i = 0, rate = cfg.startRate; i < cfg.maxSteps; i++, rate *= 2) {
-      const step = await measureStep(gen, target, { ratePerSec: rate, durationMs: cfg.stepMs, members });
-      opts.log?.(`S2 ${target.label}: ${describeStep(step)}`);
-      result.steps.push(step);
-      if (!sustained(step, cfg.p99LimitMs)) {
-        bad = step;
-        break;
-      }
-      good = step;
-    }
-    // Two bisection steps between the last good rate and the first bad one (x2 apart).
-    for (let probe = 0; probe < 2 && !opts.smoke && good && bad; probe++) {
-      await new Promise((r) => setTimeout(r, 5000)); // let the failed step's backlog drain
-      const step = await measureStep(gen, target, { ratePerSec: Math.round((good.offeredMsgsPerSec + bad.offeredMsgsPerSec) / 2), durationMs: cfg.stepMs, members });
-      opts.log?.(`S2 ${target.label}: ${describeStep(step)}`);
-      result.steps.push(step);
-      if (sustained(step, cfg.p99LimitMs)) good = step;
-      else bad = step;
-    }
+    const { bad } = await rampAndBisect(gen, target, result, { ...cfg, members, ok: (s) => sustained(s, cfg.p99LimitMs), bisect: !opts.smoke, log: opts.log });
     const best = result.steps.filter((s) => sustained(s, cfg.p99LimitMs)).sort((a, b) => b.deliveriesPerSec - a.deliveriesPerSec)[0];
     result.metrics = {
       maxSustainedDeliveriesPerSec: best?.deliveriesPerSec ?? 0,
