@@ -67,7 +67,7 @@ export const PERMISSIONS: Record<NatsServiceUser, UserPermissions> = {
       INBOX,
       [subjects.fanoutAll, 'fan-out to every gateway'],
       ['fanout.room.*', 'fan-out of rooms with a local member'],
-      ['fanout.user.*', 'fan-out to local users'],
+      [subjects.fanoutUserAll, 'fan-out of user events (membership changes), filtered locally'],
       [subjects.typingAll, 'typing signals'],
       [subjects.presence, 'presence announcements'],
       [subjects.gatewayHeartbeat, 'gateway liveness'],
@@ -91,7 +91,7 @@ export const PERMISSIONS: Record<NatsServiceUser, UserPermissions> = {
     publish: [
       [subjects.fanoutAll, 'fan-out to every gateway'],
       ['fanout.room.*', 'fan-out to a room'],
-      ['fanout.user.*', 'fan-out to a user'],
+      [subjects.fanoutUserAll, 'fan-out to a user'],
       ...EVENT_STREAM_SETUP,
       [`${API}.CONSUMER.MSG.NEXT.${STREAM}.${BROADCAST_CONSUMER}`, `pulls from consumer ${BROADCAST_CONSUMER}`],
       [`$JS.ACK.${STREAM}.${BROADCAST_CONSUMER}.>`, 'ack / nak / term of the events it pulled'],

@@ -21,6 +21,7 @@ export const subjects = {
   /** Core NATS fan-out to gateways: payloads are ready-made client frames. */
   fanoutRoom: (roomId: string) => `fanout.room.${roomId}`,
   fanoutUser: (userId: string) => `fanout.user.${subjectToken(userId)}`,
+  fanoutUserAll: 'fanout.user.*',
   fanoutAll: 'fanout.all',
   /** Ephemeral signals between gateways, never stored. */
   typing: (roomId: string) => `eph.typing.${roomId}`,

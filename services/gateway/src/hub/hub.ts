@@ -3,23 +3,25 @@
  * to which user, and the NATS subscriptions that feed them. A gateway subscribes to a
  * room's fan-out subject only while one of its connections is in the room, so an event
  * crosses NATS once per interested gateway, never once per user.
+ *
+ * User events (added to or removed from a room) come through one wildcard subscription per
+ * gateway, not one per user: each gateway sees every user's membership changes and drops
+ * those of users it does not hold. Membership changes are rare next to messages, and a
+ * subscription per user cost every idle connection about a kilobyte of memory plus a
+ * SUB/UNSUB round of protocol per login and logout (docs/performance.md, S3).
  */
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { FanoutKind, UserAdd, UserRemove } from '@chat/contracts';
 import type { Logger } from '@chat/logging';
 import type { ChatClient } from '@chat/nats';
-import { subjects } from '@chat/nats';
+import { subjects, subjectToken } from '@chat/nats';
+import { TextFrame } from '../ws/text-frame.ts';
 import { createRecentIds } from './recent-ids.ts';
 import { RoomFeed, type FeedConn, type Payload } from './room-feed.ts';
 
 export interface HubConn extends FeedConn {
   readonly userId: string;
   readonly rooms: Set<string>;
-}
-
-interface UserEntry<C> {
-  conns: Set<C>;
-  sub: Subscription;
 }
 
 export type Hub<C extends HubConn> = ReturnType<typeof createHub<C>>;
@@ -34,7 +36,9 @@ export function createHub<C extends HubConn>(deps: {
 }) {
   const log = deps.log.child({ module: 'hub' });
   const feeds = new Map<string, { feed: RoomFeed<C>; sub: Subscription }>();
-  const users = new Map<string, UserEntry<C>>();
+  /** Local connections by the user's subject token (the last token of fanout.user.<token>). */
+  const users = new Map<string, Set<C>>();
+  const userPrefix = subjects.fanoutUserAll.length - 1;
   const conns = new Set<C>();
   const recent = createRecentIds(20_000);
   const stats = { fanoutIn: 0 };
@@ -92,11 +96,10 @@ export function createHub<C extends HubConn>(deps: {
     }
   }
 
-  function onUserMessage(userId: string, msg: Msg) {
-    if (!firstSighting(msg)) return;
+  function onUserMessage(msg: Msg) {
+    const local = users.get(msg.subject.slice(userPrefix));
+    if (!local || !firstSighting(msg)) return;
     const kind = msg.headers?.get('k') as FanoutKind | undefined;
-    const entry = users.get(userId);
-    if (!entry) return;
     if (kind === 'user-add') {
       const add = msg.json<UserAdd>();
       // Not yet subscribed here: the room-subject copy of this join went by unseen.
@@ -104,21 +107,29 @@ export function createHub<C extends HubConn>(deps: {
       const eid = msg.headers?.get('eid');
       // ...and should it still arrive (the subscription won the race), it is a repeat.
       if (missedRoomFrame && add.joinedFrame && eid) recent.firstSighting(`${subjects.fanoutRoom(add.roomId)} ${eid}`);
-      for (const conn of entry.conns) {
+      for (const conn of local) {
         joinRoom(conn, add.roomId, add.sinceSeq);
         if (add.frame) conn.sendRaw(add.frame);
         if (missedRoomFrame && add.joinedFrame) conn.sendRaw(add.joinedFrame);
       }
     } else if (kind === 'user-remove') {
       const { roomId } = msg.json<UserRemove>();
-      for (const conn of entry.conns) leaveRoom(conn, roomId);
+      for (const conn of local) leaveRoom(conn, roomId);
     }
   }
+
+  const userSub = deps.nc.subscribe(subjects.fanoutUserAll, {
+    callback: (err, msg) => {
+      if (!err) onUserMessage(msg);
+    },
+  });
+  const connsOf = (userId: string): Set<C> | undefined => users.get(subjectToken(userId));
 
   const allSub = deps.nc.subscribe(subjects.fanoutAll, {
     callback: (err, msg) => {
       if (err || !firstSighting(msg)) return;
-      for (const conn of conns) conn.sendRaw(msg.data);
+      const frame = new TextFrame(msg.data);
+      for (const conn of conns) conn.sendRaw(frame);
     },
   });
 
@@ -127,40 +138,30 @@ export function createHub<C extends HubConn>(deps: {
     /** A logged-in connection and the rooms it belongs to, with the seq its snapshot saw. */
     attach(conn: C, rooms: Array<{ roomId: string; lastSeq: number }>) {
       conns.add(conn);
-      let entry = users.get(conn.userId);
-      if (!entry) {
-        const userId = conn.userId;
-        const sub = deps.nc.subscribe(subjects.fanoutUser(userId), {
-          callback: (err, msg) => {
-            if (!err) onUserMessage(userId, msg);
-          },
-        });
-        entry = { conns: new Set(), sub };
-        users.set(userId, entry);
-      }
-      entry.conns.add(conn);
+      const token = subjectToken(conn.userId);
+      const local = users.get(token);
+      if (local) local.add(conn);
+      else users.set(token, new Set([conn]));
       for (const room of rooms) joinRoom(conn, room.roomId, room.lastSeq);
     },
     detach(conn: C) {
       if (!conns.delete(conn)) return;
       for (const roomId of [...conn.rooms]) leaveRoom(conn, roomId);
-      const entry = users.get(conn.userId);
-      if (!entry) return;
-      entry.conns.delete(conn);
-      if (entry.conns.size === 0) {
-        entry.sub.unsubscribe();
-        users.delete(conn.userId);
-      }
+      const token = subjectToken(conn.userId);
+      const local = users.get(token);
+      if (!local) return;
+      local.delete(conn);
+      if (local.size === 0) users.delete(token);
     },
     /** Puts every local connection of a user in a room (a join, create or DM reply). */
     addUserToRoom(userId: string, roomId: string, floor: number) {
-      for (const conn of users.get(userId)?.conns ?? []) joinRoom(conn, roomId, floor);
+      for (const conn of connsOf(userId) ?? []) joinRoom(conn, roomId, floor);
     },
     removeUserFromRoom(userId: string, roomId: string) {
-      for (const conn of users.get(userId)?.conns ?? []) leaveRoom(conn, roomId);
+      for (const conn of connsOf(userId) ?? []) leaveRoom(conn, roomId);
     },
     connsOfUser(userId: string): ReadonlySet<C> {
-      return users.get(userId)?.conns ?? new Set();
+      return connsOf(userId) ?? new Set();
     },
     membersOf(roomId: string): ReadonlySet<C> {
       return feeds.get(roomId)?.feed.members ?? new Set();
@@ -174,11 +175,11 @@ export function createHub<C extends HubConn>(deps: {
     roomCount: () => feeds.size,
     close() {
       allSub.unsubscribe();
+      userSub.unsubscribe();
       for (const { feed, sub } of feeds.values()) {
         feed.close();
         sub.unsubscribe();
       }
-      for (const { sub } of users.values()) sub.unsubscribe();
     },
   };
 }

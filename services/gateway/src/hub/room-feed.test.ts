@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Message } from '@chat/contracts';
+import { TextFrame } from '../ws/text-frame.ts';
 import { RoomFeed, type FeedConn, type Payload } from './room-feed.ts';
 
 const msg = (seq: number): Message => ({ id: `m${seq}`, roomId: 'r', seq, userId: 'u', username: 'u', text: `t${seq}`, timestamp: seq });
@@ -7,7 +8,7 @@ const frame = (seq: number) => JSON.stringify({ type: 'message.received', data: 
 
 function conn(id: string) {
   const got: number[] = [];
-  const c: FeedConn & { got: number[] } = { id, got, sendRaw: (p: Payload) => got.push(JSON.parse(String(p)).data.seq) };
+  const c: FeedConn & { got: number[] } = { id, got, sendRaw: (p: Payload) => got.push(JSON.parse(String(p instanceof TextFrame ? p.payload : p)).data.seq) };
   return c;
 }
 

@@ -11,8 +11,12 @@
  * Every frame is serialised once per gateway, never per socket.
  */
 import { encodeFrame, type Message } from '@chat/contracts';
+import { TextFrame } from '../ws/text-frame.ts';
 
-export type Payload = string | Uint8Array;
+/** A frame's text, or the same already framed for every socket (TextFrame). */
+export type Payload = string | Uint8Array | TextFrame;
+
+const framedOnce = (payload: Payload): TextFrame => (payload instanceof TextFrame ? payload : new TextFrame(payload));
 
 export interface FeedConn {
   readonly id: string;
@@ -61,7 +65,8 @@ export class RoomFeed<C extends FeedConn = FeedConn> {
   }
 
   /** A frame without seq (joins, leaves, read receipts): to every member, now. */
-  deliverFrame(payload: Payload): void {
+  deliverFrame(text: Payload): void {
+    const payload = framedOnce(text);
     for (const conn of this.members) {
       const held = this.holding.get(conn);
       if (held) held.push({ payload });
@@ -92,8 +97,9 @@ export class RoomFeed<C extends FeedConn = FeedConn> {
     clearTimeout(this.gapTimer);
   }
 
-  private emit(seq: number, payload: Payload): void {
+  private emit(seq: number, text: Payload): void {
     this.lastSeq = seq;
+    const payload = framedOnce(text);
     for (const conn of this.members) {
       const floor = this.floors.get(conn);
       if (floor !== undefined) {

@@ -17,6 +17,8 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { encodeFrame, type PresenceStatus, type SettableStatus } from '@chat/contracts';
 import type { Logger } from '@chat/logging';
 import { PRESENCE_BUCKET, publishSignal, retryFor, subjectToken, subjects, type ChatClient } from '@chat/nats';
+import type { Payload } from '../hub/room-feed.ts';
+import { TextFrame } from '../ws/text-frame.ts';
 import { createPresenceState, type PresenceEntry } from './presence-state.ts';
 
 const HEARTBEAT_MS = 2000;
@@ -38,7 +40,7 @@ export interface PresenceConn {
   readonly userId: string;
   readonly username: string;
   readonly rooms: Set<string>;
-  sendRaw(payload: string | Uint8Array): void;
+  sendRaw(payload: Payload): void;
 }
 
 interface LocalUser {
@@ -120,7 +122,7 @@ export async function createPresence(deps: {
       const targets = new Set<PresenceConn>(deps.connsOfUser(a.userId));
       for (const roomId of a.rooms) for (const conn of deps.membersOf(roomId)) targets.add(conn);
       if (targets.size === 0) return;
-      const frame = encodeFrame('presence.update', { userId: a.userId, username: a.username, status: a.status, ...(a.lastSeen ? { lastSeen: a.lastSeen } : {}) });
+      const frame = new TextFrame(encodeFrame('presence.update', { userId: a.userId, username: a.username, status: a.status, ...(a.lastSeen ? { lastSeen: a.lastSeen } : {}) }));
       for (const conn of targets) conn.sendRaw(frame);
     },
   });

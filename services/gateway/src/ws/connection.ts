@@ -3,6 +3,7 @@
  * only place that writes to the socket (so the slow-consumer rule is enforced once).
  */
 import { randomUUID } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import {
   AppError,
@@ -19,8 +20,10 @@ import type { Logger } from '@chat/logging';
 import type { Identity } from '../auth/tokens.ts';
 import { guestUserId } from '../auth/tokens.ts';
 import type { GatewayContext } from '../context.ts';
+import type { Payload } from '../hub/room-feed.ts';
 import type { WindowCap } from '../limits/window-cap.ts';
 import { handleRequest } from './handlers.ts';
+import { TextFrame } from './text-frame.ts';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -40,6 +43,8 @@ export class Connection {
 
   constructor(
     readonly socket: WebSocket,
+    /** The TCP socket under `socket`: frames made once for many sockets are written to it directly. */
+    private readonly transport: Duplex,
     private readonly ctx: GatewayContext,
   ) {
     this.cap = ctx.limits.newConnectionCap();
@@ -63,7 +68,7 @@ export class Connection {
   }
 
   /** Writes a ready-made frame; a connection that cannot keep up is closed 1013. */
-  sendRaw(payload: string | Uint8Array): void {
+  sendRaw(payload: Payload): void {
     if (this.socket.readyState !== this.socket.OPEN) return;
     if (this.socket.bufferedAmount > this.ctx.config.MAX_BUFFERED_BYTES) {
       this.log.warn({ buffered: this.socket.bufferedAmount }, 'slow consumer closed');
@@ -71,7 +76,8 @@ export class Connection {
       this.close(CLOSE.TRY_AGAIN_LATER, 'too slow: recover with room.join {since}');
       return;
     }
-    this.socket.send(payload, { binary: false });
+    if (payload instanceof TextFrame) this.transport.write(payload.bytes);
+    else this.socket.send(payload, { binary: false });
     this.ctx.metrics.framesSent.inc();
   }
 
@@ -184,6 +190,7 @@ export class Connection {
     }
     if (this.socket.readyState !== this.socket.OPEN) return;
     clearTimeout(this.authTimer);
+    this.authTimer = undefined; // a spent timer is still ~200 bytes an idle connection would keep
     this.userId = identity.userId;
     this.username = identity.username;
     this.state = 'ready';

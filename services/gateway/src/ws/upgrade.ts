@@ -57,8 +57,8 @@ export function attachWebSocket(http: FastifyInstance, ctx: GatewayContext): { c
     }
   }
 
-  function onSocket(ws: import('ws').WebSocket, ip: string, identity: Identity | undefined) {
-    const conn = new Connection(ws, ctx);
+  function onSocket(ws: import('ws').WebSocket, transport: Duplex, ip: string, identity: Identity | undefined) {
+    const conn = new Connection(ws, transport, ctx);
     perIp.set(ip, (perIp.get(ip) ?? 0) + 1);
     open.add(conn);
     ws.on('close', () => {
@@ -82,7 +82,7 @@ export function attachWebSocket(http: FastifyInstance, ctx: GatewayContext): { c
         if (socket.destroyed) return;
         wss.handleUpgrade(req, socket, head, (ws) => {
           socket.off('error', ignore);
-          onSocket(ws, ip, identity);
+          onSocket(ws, socket, ip, identity);
         });
       },
       (err: unknown) => refuse(socket, err instanceof AppError ? err : new AppError('INTERNAL', 'upgrade failed')),

@@ -1,0 +1,36 @@
+/**
+ * A text message framed once for every socket it goes to. A room's message reaches a
+ * gateway once and leaves it on every member's socket; `ws.send` would build a frame header
+ * and cork, write twice and uncork per socket. The same bytes, framed once, are one plain
+ * write per socket (RFC 6455 section 5.2: FIN + text opcode, no mask from a server).
+ *
+ * Only valid on sockets without permessage-deflate (the gateway's server never enables it),
+ * and only while the socket is OPEN: Connection.sendRaw checks both before writing.
+ */
+export class TextFrame {
+  private framed: Buffer | undefined;
+
+  constructor(readonly payload: string | Uint8Array) {}
+
+  get bytes(): Buffer {
+    return (this.framed ??= frameText(this.payload));
+  }
+}
+
+function frameText(payload: string | Uint8Array): Buffer {
+  const length = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
+  const headerLength = length < 126 ? 2 : length < 65_536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(headerLength + length);
+  frame[0] = 0x81; // FIN, opcode 1 (text)
+  if (length < 126) frame[1] = length;
+  else if (length < 65_536) {
+    frame[1] = 126;
+    frame.writeUInt16BE(length, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeBigUInt64BE(BigInt(length), 2);
+  }
+  if (typeof payload === 'string') frame.write(payload, headerLength, 'utf8');
+  else frame.set(payload, headerLength);
+  return frame;
+}
