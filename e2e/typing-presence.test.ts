@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, TestClient, type TestStack } from '@chat/testing';
+import { SignJWT } from 'jose';
+import { startStack, TEST_JWT_SECRET, TestClient, type TestStack } from '@chat/testing';
 
 let stack: TestStack;
 const env = { TYPING_TIMEOUT_MS: '600', PRESENCE_GRACE_MS: '400', PRESENCE_TIMEOUT_MS: '1500' };
@@ -89,6 +90,25 @@ describe('presence', () => {
     await b!.waitForType('message.received', (m) => m.text === 'marker');
     expect(b!.of('presence.update').filter((d) => d.username === 'f-a' && d.status === 'offline')).toHaveLength(0);
     await Promise.all([back.close(), b!.close()]);
+  });
+
+  it('releases the claim of a user id that is not subject-safe on every gateway', async () => {
+    // A JWT sub like this one is hex-encoded in the claim key; the other gateway must still
+    // find whose claim a delete was, or the user would stay online there.
+    const sub = 'odd.user@example.com';
+    const token = await new SignJWT({ name: 'odd-user' }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setExpirationTime('1h').sign(new TextEncoder().encode(TEST_JWT_SECRET));
+    const odd = await TestClient.connect(ws(0));
+    expect(await odd.request('auth.login', { token })).toMatchObject({ type: 'auth.success', data: { userId: sub } });
+    await odd.ok('room.created', 'room.create', { roomId: 'odd-room' });
+    const watcher = await TestClient.guest(ws(1), 'odd-watcher');
+    await watcher.ok('room.joined', 'room.join', { roomId: 'odd-room' });
+    const online = await watcher.ok('room.members', 'room.members', { roomId: 'odd-room' });
+    expect(online.members.find((m) => m.userId === sub)?.status).toBe('online');
+    await odd.close();
+    await watcher.waitForType('presence.update', (d) => d.userId === sub && d.status === 'offline', 3000);
+    const after = await watcher.ok('room.members', 'room.members', { roomId: 'odd-room' });
+    expect(after.members.find((m) => m.userId === sub)?.status).toBe('offline');
+    await watcher.close();
   });
 
   it('turns an idle user away, and back online on its next request', async () => {

@@ -5,13 +5,16 @@ export type GatewayMetrics = ReturnType<typeof createGatewayMetrics>;
 export function createGatewayMetrics(opts: { connections: () => number; rooms: () => number; fanoutIn: () => number; natsReconnects: () => number }) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  // Counted per delivery, the hottest path there is: a plain number, read at scrape time.
+  const sent = { frames: 0 };
   return {
     registry,
+    sent,
     connections: new Gauge({ name: 'gateway_connections', help: 'open WebSocket connections', registers: [registry], collect() { this.set(opts.connections()); } }),
     rooms: new Gauge({ name: 'gateway_subscribed_rooms', help: 'rooms with a local subscription', registers: [registry], collect() { this.set(opts.rooms()); } }),
     fanoutIn: new Counter({ name: 'gateway_fanout_messages_total', help: 'fan-out messages received from NATS', registers: [registry], collect() { this.reset(); this.inc(opts.fanoutIn()); } }),
     natsReconnects: new Counter({ name: 'nats_reconnects_total', help: 'NATS reconnects of this process', registers: [registry], collect() { this.reset(); this.inc(opts.natsReconnects()); } }),
-    framesSent: new Counter({ name: 'gateway_frames_sent_total', help: 'frames written to sockets (deliveries)', registers: [registry] }),
+    framesSent: new Counter({ name: 'gateway_frames_sent_total', help: 'frames written to sockets (deliveries)', registers: [registry], collect() { this.reset(); this.inc(sent.frames); } }),
     slowConsumers: new Counter({ name: 'gateway_slow_consumers_total', help: 'connections closed 1013 for not keeping up', registers: [registry] }),
     fanoutLatency: new Histogram({
       name: 'gateway_fanout_latency_seconds',

@@ -23,6 +23,9 @@ export function createPresenceState() {
       servers?.delete(serverId);
       if (servers?.size === 0) byUser.delete(userId);
     },
+    has(userId: string, serverId: string): boolean {
+      return byUser.get(userId)?.has(serverId) ?? false;
+    },
     statusOf(userId: string): PresenceStatus {
       let newest: PresenceEntry | undefined;
       for (const entry of byUser.get(userId)?.values() ?? []) if (!newest || entry.changedAt > newest.changedAt) newest = entry;

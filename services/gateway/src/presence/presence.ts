@@ -73,23 +73,31 @@ export async function createPresence(deps: {
   void (async () => {
     for await (const e of watcher) {
       const serverId = e.key.slice(e.key.lastIndexOf('.') + 1);
+      if (serverId === deps.serverId) {
+        // Own claims are mirrored when made (claim()), so the watch's copy is not kept. One
+        // for a user not held here is from this server id's previous life (a crash and
+        // restart): withdraw it.
+        if (e.operation === 'PUT' && !local.has(e.json<PresenceEntry>().userId)) void kv.delete(e.key).catch(() => {});
+        continue;
+      }
       if (e.operation === 'PUT') {
-        const entry = e.json<PresenceEntry>();
-        if (serverId === deps.serverId && !local.has(entry.userId)) {
-          // A claim from this server id's previous life (a crash and restart): withdraw it.
-          void kv.delete(e.key).catch(() => {});
-          continue;
-        }
-        state.set(serverId, entry);
+        state.set(serverId, e.json<PresenceEntry>());
         // A gateway that dies before its first heartbeat is still known by its claims.
         if (!peers.has(serverId)) peers.set(serverId, Date.now());
-      }
-      else {
-        const entry = [...state.usersOn(serverId)].find((x) => keyOf(x.userId, serverId) === e.key);
-        if (entry) state.remove(entry.userId, serverId);
+      } else {
+        const userId = userOfKey(e.key, serverId);
+        if (userId !== undefined) state.remove(userId, serverId);
       }
     }
   })();
+
+  /** The user a claim key names (keys hold the user's subject token, hex-encoded for odd ids). */
+  function userOfKey(key: string, serverId: string): string | undefined {
+    const token = key.slice(0, key.length - serverId.length - 1);
+    const candidates = [token];
+    if (/^x(?:[0-9a-f]{2})+$/.test(token)) candidates.push(Buffer.from(token.slice(1), 'hex').toString('utf8'));
+    return candidates.find((userId) => keyOf(userId, serverId) === key && state.has(userId, serverId));
+  }
 
   async function claim(user: LocalUser) {
     // Mirror locally at once; the watch confirms it shortly after.

@@ -43,7 +43,7 @@ export class Connection {
 
   constructor(
     readonly socket: WebSocket,
-    /** The TCP socket under `socket`: frames made once for many sockets are written to it directly. */
+    /** The TCP socket under `socket`: data frames are written to it directly (see TextFrame). */
     private readonly transport: Duplex,
     private readonly ctx: GatewayContext,
   ) {
@@ -76,9 +76,9 @@ export class Connection {
       this.close(CLOSE.TRY_AGAIN_LATER, 'too slow: recover with room.join {since}');
       return;
     }
-    if (payload instanceof TextFrame) this.transport.write(payload.bytes);
-    else this.socket.send(payload, { binary: false });
-    this.ctx.metrics.framesSent.inc();
+    // Framed here rather than by ws.send: one write per frame instead of cork, two writes, uncork.
+    this.transport.write((payload instanceof TextFrame ? payload : new TextFrame(payload)).bytes);
+    this.ctx.metrics.sent.frames += 1;
   }
 
   send<T extends ServerFrameType>(type: T, data: ServerFrameData[T], ref?: string): void {

@@ -1,11 +1,12 @@
 /**
- * A text message framed once for every socket it goes to. A room's message reaches a
- * gateway once and leaves it on every member's socket; `ws.send` would build a frame header
- * and cork, write twice and uncork per socket. The same bytes, framed once, are one plain
- * write per socket (RFC 6455 section 5.2: FIN + text opcode, no mask from a server).
+ * A text message as WebSocket frame bytes, made once however many sockets it goes to. A
+ * room's message reaches a gateway once and leaves it on every member's socket; `ws.send`
+ * would build a header and cork, write twice and uncork per socket. Framed once, it is one
+ * plain write per socket (RFC 6455 section 5.2: FIN + text opcode, no mask from a server).
+ * Connection.sendRaw writes every data frame this way; `ws` still handles ping, pong, close.
  *
  * Only valid on sockets without permessage-deflate (the gateway's server never enables it),
- * and only while the socket is OPEN: Connection.sendRaw checks both before writing.
+ * and only while the socket is OPEN: Connection.sendRaw checks that before writing.
  */
 export class TextFrame {
   private framed: Buffer | undefined;

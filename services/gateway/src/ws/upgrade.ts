@@ -32,7 +32,8 @@ function refuse(socket: Duplex, err: AppError) {
 }
 
 export function attachWebSocket(http: FastifyInstance, ctx: GatewayContext): { close(): void } {
-  const wss = new WebSocketServer({ noServer: true, maxPayload: ctx.config.MAX_FRAME_BYTES });
+  // No permessage-deflate (ws's default, pinned): Connection writes ready-made frames (TextFrame).
+  const wss = new WebSocketServer({ noServer: true, maxPayload: ctx.config.MAX_FRAME_BYTES, perMessageDeflate: false });
   const perIp = new Map<string, number>();
   const open = ctx.connections;
   const allowedOrigins = ctx.config.ALLOWED_ORIGINS?.split(',').map((o) => o.trim()).filter(Boolean);
