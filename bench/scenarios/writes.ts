@@ -1,7 +1,7 @@
 /**
  * S4 writes: many rooms of 2, so the cost is storing messages, not fanning them out. The send
  * rate doubles each step until the p99 of message.ack (send -> ack) passes 50 ms or the
- * server falls behind; in full runs two bisection steps probe between the last good rate and
+ * server falls behind; in full runs three bisection steps probe between the last good rate and
  * the first bad one. Headline: the highest acked msgs/s with ack p99 <= 50 ms. Run on the
  * stack with PGlite, on PostgreSQL with two chat replicas, and on the (in-memory) reference.
  */

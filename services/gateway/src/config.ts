@@ -28,7 +28,7 @@ export const GatewayConfig = BaseConfig.extend({
   ALLOWED_ORIGINS: z.string().optional().describe('comma-separated Origins allowed to open /ws (unset: any)'),
   CORS_ORIGINS: z.string().optional().describe('Origins allowed to call the HTTP API from a browser: a comma list, or * (unset: no CORS)'),
   TRUST_PROXY: z.stringbool().default(false).describe('honour X-Forwarded-* headers'),
-  HEAP_GROWTH_PERCENT: z.coerce.number().int().min(0).default(25).describe("how far V8's old space grows past the live heap before a full GC (0: V8's own, about 2x): idle sockets cost less memory for a little CPU"),
+  HEAP_GROWTH_PERCENT: z.coerce.number().int().min(0).default(50).describe("how far V8's old space grows past the live heap before a full GC (0: V8's own, about 2x): idle sockets cost less memory for a little CPU"),
   WEB_DIR: z.string().optional().describe('folder of the built web client served at / (default: clients/web/dist)'),
 });
 export type GatewayConfig = z.infer<typeof GatewayConfig>;
