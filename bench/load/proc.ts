@@ -40,7 +40,6 @@ export function rssKbOf(pid: number): number {
   return m ? Number(m[1]) : 0;
 }
 
-/** The pid and all its descendants (alive now). */
 /** Open file descriptors of a process: its sockets, plus a constant few. */
 export function fdCountOf(pid: number): number {
   if (!HAS_PROC) return 0;
@@ -51,6 +50,7 @@ export function fdCountOf(pid: number): number {
   }
 }
 
+/** The pid and all its descendants (alive now). */
 export function processTree(root: number): number[] {
   if (!HAS_PROC) return [];
   const children = new Map<number, number[]>();

@@ -178,13 +178,13 @@ export async function measureStep(gen: LoadGenerator, target: Target, opts: { ra
   return step;
 }
 
+const BISECTION_STEPS = 3;
+
 /**
  * The stepped load of S2 and S4: the rate doubles from `startRate` each step until a step is
  * not `ok`, then (full runs) three bisection steps probe between the last good rate and the
  * first bad one. Returns the last good and first bad step; every step lands in `result.steps`.
  */
-const BISECTION_STEPS = 3;
-
 export async function rampAndBisect(
   gen: LoadGenerator,
   target: Target,

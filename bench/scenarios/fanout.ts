@@ -1,8 +1,9 @@
 /**
  * S2 fan-out: 2,000 connections in 20 rooms of 100. The send rate doubles each step until
  * p99 > 100 ms or delivery falls behind (loss, a drain over 1 s, closed slow consumers);
- * in full runs three bisection steps probe between the last good rate and the first bad one. Headline: the highest sustained deliveries/s. Target (checked in run.ts, which has
- * both results): >= 0.5x the reference.
+ * in full runs three bisection steps probe between the last good rate and the first bad one.
+ * Headline: the highest sustained deliveries/s. Target (checked in run.ts, which has both
+ * results): >= 0.5x the reference.
  */
 import { LoadGenerator } from '../load/generator.ts';
 import type { Target } from '../targets.ts';

@@ -11,12 +11,9 @@
  * Every frame is serialised once per gateway, never per socket.
  */
 import { encodeFrame, type Message } from '@chat/contracts';
-import { TextFrame } from '../ws/text-frame.ts';
+import { TextFrame, type Payload } from '../ws/text-frame.ts';
 
-/** A frame's text, or the same already framed for every socket (TextFrame). */
-export type Payload = string | Uint8Array | TextFrame;
-
-const framedOnce = (payload: Payload): TextFrame => (payload instanceof TextFrame ? payload : new TextFrame(payload));
+export type { Payload };
 
 export interface FeedConn {
   readonly id: string;
@@ -66,7 +63,7 @@ export class RoomFeed<C extends FeedConn = FeedConn> {
 
   /** A frame without seq (joins, leaves, read receipts): to every member, now. */
   deliverFrame(text: Payload): void {
-    const payload = framedOnce(text);
+    const payload = TextFrame.of(text);
     for (const conn of this.members) {
       const held = this.holding.get(conn);
       if (held) held.push({ payload });
@@ -99,7 +96,7 @@ export class RoomFeed<C extends FeedConn = FeedConn> {
 
   private emit(seq: number, text: Payload): void {
     this.lastSeq = seq;
-    const payload = framedOnce(text);
+    const payload = TextFrame.of(text);
     for (const conn of this.members) {
       const floor = this.floors.get(conn);
       if (floor !== undefined) {

@@ -17,8 +17,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { encodeFrame, type PresenceStatus, type SettableStatus } from '@chat/contracts';
 import type { Logger } from '@chat/logging';
 import { PRESENCE_BUCKET, publishSignal, retryFor, subjectToken, subjects, type ChatClient } from '@chat/nats';
-import type { Payload } from '../hub/room-feed.ts';
-import { TextFrame } from '../ws/text-frame.ts';
+import { TextFrame, type Payload } from '../ws/text-frame.ts';
 import { createPresenceState, type PresenceEntry } from './presence-state.ts';
 
 const HEARTBEAT_MS = 2000;
@@ -74,10 +73,10 @@ export async function createPresence(deps: {
     for await (const e of watcher) {
       const serverId = e.key.slice(e.key.lastIndexOf('.') + 1);
       if (serverId === deps.serverId) {
-        // Own claims are mirrored when made (claim()), so the watch's copy is not kept. One
-        // for a user not held here is from this server id's previous life (a crash and
-        // restart): withdraw it.
-        if (e.operation === 'PUT' && !local.has(e.json<PresenceEntry>().userId)) void kv.delete(e.key).catch(() => {});
+        // Own claims are mirrored when made (claim()), so the watch's copy is not even parsed.
+        // One missing from the mirror (which holds exactly the users held here) is from this
+        // server id's previous life (a crash and restart): withdraw it.
+        if (e.operation === 'PUT' && userOfKey(e.key, serverId) === undefined) void kv.delete(e.key).catch(() => {});
         continue;
       }
       if (e.operation === 'PUT') {

@@ -20,10 +20,9 @@ import type { Logger } from '@chat/logging';
 import type { Identity } from '../auth/tokens.ts';
 import { guestUserId } from '../auth/tokens.ts';
 import type { GatewayContext } from '../context.ts';
-import type { Payload } from '../hub/room-feed.ts';
 import type { WindowCap } from '../limits/window-cap.ts';
 import { handleRequest } from './handlers.ts';
-import { TextFrame } from './text-frame.ts';
+import { TextFrame, type Payload } from './text-frame.ts';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -77,7 +76,7 @@ export class Connection {
       return;
     }
     // Framed here rather than by ws.send: one write per frame instead of cork, two writes, uncork.
-    this.transport.write((payload instanceof TextFrame ? payload : new TextFrame(payload)).bytes);
+    this.transport.write(TextFrame.of(payload).bytes);
     this.ctx.metrics.sent.frames += 1;
   }
 

@@ -13,10 +13,18 @@ export class TextFrame {
 
   constructor(readonly payload: string | Uint8Array) {}
 
+  /** The payload as a frame: itself when already one, so it is framed once however it travels. */
+  static of(payload: Payload): TextFrame {
+    return payload instanceof TextFrame ? payload : new TextFrame(payload);
+  }
+
   get bytes(): Buffer {
     return (this.framed ??= frameText(this.payload));
   }
 }
+
+/** A frame's text, or the same already framed (TextFrame): what Connection.sendRaw takes. */
+export type Payload = string | Uint8Array | TextFrame;
 
 function frameText(payload: string | Uint8Array): Buffer {
   const length = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
