@@ -6,6 +6,7 @@ import { AppError, toAppError } from '@chat/contracts';
 import { createMessageService } from './messages/message-service.ts';
 import { createOutboxRelay } from './outbox/relay.ts';
 import { startPgliteMaintenance } from './db/pglite-maintenance.ts';
+import { createMemberCache, uncachedMembers } from './rooms/member-cache.ts';
 import { createRoomService } from './rooms/room-service.ts';
 import { createUserService } from './users/user-service.ts';
 
@@ -14,6 +15,9 @@ export interface ChatApp {
   stop(): Promise<void>;
   outboxBacklog(): Promise<number>;
 }
+
+/** Member rows kept in memory (about 100 bytes each): 10 MB at most. */
+const MEMBER_CACHE_SIZE = 100_000;
 
 /** Wires the chat service; never opens connections itself (main.ts does). */
 export function buildChatApp(deps: {
@@ -28,9 +32,11 @@ export function buildChatApp(deps: {
   const log = deps.log.child({ module: 'chat' });
   const relay = createOutboxRelay({ db: deps.db, nc: deps.nc, log, beforePublish: deps.beforePublish });
   const onCommit = () => relay.kick();
-  const rooms = createRoomService({ db: deps.db, onCommit });
-  const messages = createMessageService({ db: deps.db, onCommit, ...(deps.db.kind === 'pglite' ? { onSent: relay.handoff } : {}) });
-  const users = createUserService({ db: deps.db });
+  // Only PGlite guarantees one writer, so only there can a cache see every change.
+  const members = deps.db.kind === 'pglite' ? createMemberCache({ maxMembers: MEMBER_CACHE_SIZE }) : uncachedMembers;
+  const rooms = createRoomService({ db: deps.db, members, onCommit });
+  const messages = createMessageService({ db: deps.db, members, onCommit, ...(deps.db.kind === 'pglite' ? { onSent: relay.handoff } : {}) });
+  const users = createUserService({ db: deps.db, members });
 
   const handlers: ChatHandlers = {
     'session.open': (actor) => users.openSession(actor),

@@ -3,6 +3,7 @@ import { ChatEvent } from '@chat/contracts';
 import { createLogger } from '@chat/logging';
 import { openDatabase, type Database } from '@chat/chat';
 import { createMessageService } from '../src/messages/message-service.ts';
+import { uncachedMembers } from '../src/rooms/member-cache.ts';
 import type { OutboxRow } from '../src/outbox/outbox.ts';
 
 let db: Database;
@@ -22,7 +23,7 @@ const three = { userId: 'u3', username: 'three' };
 describe('concurrent sends on PGlite (group commit)', () => {
   it('numbers them per room in arrival order, refuses non-members, and answers repeated clientMsgIds with the first ack', async () => {
     const events: OutboxRow[] = [];
-    const messages = createMessageService({ db, onCommit: () => {}, onSent: (rows) => events.push(...rows) });
+    const messages = createMessageService({ db, members: uncachedMembers, onCommit: () => {}, onSent: (rows) => events.push(...rows) });
     await messages.send({ actor: one, roomId: 'ra', text: 'before', clientMsgId: 'old' }); // seq 1, alone
     // The first of these runs alone at once, the other seven share the next transaction.
     const results = await Promise.allSettled([

@@ -3,6 +3,7 @@ import { AppError, checkMessageText, clampLimit, type Actor, type ChatRpc, type 
 import { isUniqueViolation, type Database, prepared, type Row, type Sql } from '../db/database.ts';
 import { appendEvent, outboxValues, type OutboxRow } from '../outbox/outbox.ts';
 import { loadRoomAsMember, loadRoomFor } from '../rooms/access.ts';
+import type { MemberCache } from '../rooms/member-cache.ts';
 import { addMember } from '../rooms/membership.ts';
 import { MESSAGE_COLUMNS, ROOM_COLUMNS, toMessage, toRoomInfo } from '../rooms/rows.ts';
 import { findUserByUsername } from '../users/user-service.ts';
@@ -69,6 +70,8 @@ interface SendRow extends Row {
 /** A stored send: its ack, and its outbox row unless it repeated an earlier clientMsgId. */
 export interface StoredSend {
   ack: MessageAck;
+  /** The sender, whose read mark moved to the message. */
+  userId: string;
   event?: OutboxRow;
 }
 
@@ -81,8 +84,8 @@ async function storeMessage(q: Sql, roomId: string, actor: Actor, text: string, 
     throw new AppError('NOT_A_MEMBER', `not a member of room ${roomId}`);
   }
   const ack = ackOf({ roomId, id: String(row.id), seq: Number(row.seq), timestamp: Number(row.created_at), clientMsgId });
-  if (row.outbox_id === null) return { ack };
-  return { ack, event: { id: Number(row.outbox_id), event_id: String(row.event_id), subject: String(row.subject), payload: String(row.payload) } };
+  if (row.outbox_id === null) return { ack, userId: actor.userId };
+  return { ack, userId: actor.userId, event: { id: Number(row.outbox_id), event_id: String(row.event_id), subject: String(row.subject), payload: String(row.payload) } };
 }
 
 /** Direct-message room ids are derived from the pair, so both sides find the same room. */
@@ -98,13 +101,15 @@ function sendInBatch(q: Sql, req: Req<'message.send'>): Promise<StoredSend> {
 
 export function createMessageService(deps: {
   db: Database;
+  members: MemberCache;
   /** Something was committed that queued outbox rows. */
   onCommit: () => void;
   /** Sends committed on PGlite, with their outbox rows: the relay publishes them from memory. */
   onSent?: (events: OutboxRow[]) => void;
 }) {
-  const { db, onCommit } = deps;
+  const { db, members, onCommit } = deps;
   const committed = (sends: StoredSend[]) => {
+    for (const s of sends) members.readUpTo(s.ack.roomId, s.userId, s.ack.seq);
     if (!deps.onSent) return onCommit();
     deps.onSent(sends.flatMap((s) => (s.event ? [s.event] : [])));
   };
@@ -136,7 +141,7 @@ export function createMessageService(deps: {
         async () => (await storeMessage(db, req.roomId, req.actor, req.text, req.clientMsgId)).ack,
         async () => (req.clientMsgId ? findBySenderKey(db, req.roomId, req.actor.userId, req.clientMsgId) : undefined),
       );
-      onCommit();
+      committed([{ ack, userId: req.actor.userId }]);
       return { ack };
     },
 
@@ -157,6 +162,7 @@ export function createMessageService(deps: {
           return ack ? { ack, room: (await loadRoomFor(db, req.actor, roomId)).room } : undefined;
         },
       );
+      members.changed(roomId); // the first message creates the room and both memberships
       onCommit();
       return result;
     },
@@ -192,7 +198,10 @@ export function createMessageService(deps: {
         }
         return now;
       });
-      if (moved) onCommit();
+      if (moved) {
+        members.readUpTo(req.roomId, req.actor.userId, seq);
+        onCommit();
+      }
       return { roomId: req.roomId, seq };
     },
 

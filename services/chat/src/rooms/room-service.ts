@@ -4,15 +4,18 @@ import { readLatest, readPage } from '../messages/history.ts';
 import { appendEvent } from '../outbox/outbox.ts';
 import { findUserByUsername } from '../users/user-service.ts';
 import { loadRoomAsMember, loadRoomFor } from './access.ts';
+import type { MemberCache } from './member-cache.ts';
 import { addMember, listMembers } from './membership.ts';
 import { ROOM_COLUMNS, toRoomInfo } from './rows.ts';
 
 type Req<M extends keyof ChatRpc> = ChatRpc[M]['req'];
 type Res<M extends keyof ChatRpc> = ChatRpc[M]['res'];
 
-export function createRoomService(deps: { db: Database; onCommit: () => void }) {
-  const { db, onCommit } = deps;
-  const committed = <T>(value: T): T => {
+export function createRoomService(deps: { db: Database; members: MemberCache; onCommit: () => void }) {
+  const { db, members, onCommit } = deps;
+  /** After a commit that changed the room's membership. */
+  const committed = <T>(roomId: string, value: T): T => {
+    members.changed(roomId);
     onCommit();
     return value;
   };
@@ -41,7 +44,7 @@ export function createRoomService(deps: { db: Database; onCommit: () => void }) 
           await appendEvent(q, { type: 'chat.room.created.v1', data: { room: withCreator } });
           return withCreator;
         });
-        return committed({ room: created });
+        return committed(room.roomId, { room: created });
       } catch (err) {
         if (isUniqueViolation(err)) throw new AppError('ROOM_EXISTS', `room ${room.roomId} already exists`);
         throw err;
@@ -64,26 +67,27 @@ export function createRoomService(deps: { db: Database; onCommit: () => void }) 
 
     async join(req: Req<'room.join'>): Promise<Res<'room.join'>> {
       const limit = clampLimit(req.limit);
-      const read = async (q: Sql, room: RoomInfo) => {
+      const read = async (q: Sql, room: RoomInfo, inWritingTx: boolean) => {
         const page =
           req.since === undefined ? await readLatest(q, room.roomId, limit) : await readPage(q, room.roomId, { after: req.since, limit });
-        const members = await listMembers(q, room.roomId);
+        // The cache knows committed changes only: a transaction that just added a member reads the table.
+        const users = inWritingTx ? await listMembers(q, room.roomId) : await members.list(q, room.roomId);
         // Without the row lock a send may commit between the two reads: live delivery must
         // start after whatever the page already holds.
         const lastInPage = page.messages.at(-1)?.seq ?? 0;
-        return { room, members, recentMessages: page.messages, hasMore: page.hasMore, sinceSeq: Math.max(room.lastSeq, lastInPage) };
+        return { room, members: users, recentMessages: page.messages, hasMore: page.hasMore, sinceSeq: Math.max(room.lastSeq, lastInPage) };
       };
       // A member's join is recovery (the common case after a reconnect): plain reads, no lock
       // and no transaction (read committed would give each read its own snapshot anyway).
       const access = await loadRoomFor(db, req.actor, req.roomId);
-      if (access.isMember) return read(db, access.room);
+      if (access.isMember) return read(db, access.room, false);
       const joined = await db.tx(async (q) => {
         const access = await loadRoomFor(q, req.actor, req.roomId, { forUpdate: true });
-        if (access.isMember) return { result: await read(q, access.room), added: false };
+        if (access.isMember) return { result: await read(q, access.room, false), added: false };
         const room = await addMember(q, access.room, req.actor, { notify: false, reason: 'join' });
-        return { result: await read(q, room), added: true };
+        return { result: await read(q, room, true), added: true };
       });
-      return joined.added ? committed(joined.result) : joined.result;
+      return joined.added ? committed(req.roomId, joined.result) : joined.result;
     },
 
     async leave(req: Req<'room.leave'>): Promise<Res<'room.leave'>> {
@@ -97,12 +101,12 @@ export function createRoomService(deps: { db: Database; onCommit: () => void }) 
           data: { roomId: room.roomId, userId: req.actor.userId, username: req.actor.username },
         });
       });
-      return committed({ roomId: req.roomId });
+      return committed(req.roomId, { roomId: req.roomId });
     },
 
     async members(req: Req<'room.members'>): Promise<Res<'room.members'>> {
       const { room } = await loadRoomFor(db, req.actor, req.roomId);
-      return { roomId: room.roomId, members: await listMembers(db, room.roomId) };
+      return { roomId: room.roomId, members: await members.list(db, room.roomId) };
     },
 
     async invite(req: Req<'room.invite'>): Promise<Res<'room.invite'>> {
@@ -119,7 +123,7 @@ export function createRoomService(deps: { db: Database; onCommit: () => void }) 
         return invitee.username;
       });
       const result = { roomId: req.roomId, username };
-      return added ? committed(result) : result;
+      return added ? committed(req.roomId, result) : result;
     },
   };
 }

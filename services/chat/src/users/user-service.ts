@@ -1,5 +1,6 @@
 import { AppError, type Actor, type RoomState } from '@chat/contracts';
 import { prepared, type Database, type Sql } from '../db/database.ts';
+import type { MemberCache } from '../rooms/member-cache.ts';
 
 /**
  * A login in one statement: records the user (a returning user whose name did not change
@@ -9,8 +10,10 @@ const OPEN_SESSION = prepared('chat_open_session', ['text', 'text', 'bigint'], `
     INSERT INTO users (user_id, username, updated_at) VALUES ($1, $2, $3)
     ON CONFLICT (user_id) DO UPDATE SET username = EXCLUDED.username, updated_at = EXCLUDED.updated_at
     WHERE users.username IS DISTINCT FROM EXCLUDED.username
+    RETURNING 1
   )
-  SELECT m.room_id, r.last_seq, m.last_read_seq FROM memberships m JOIN rooms r ON r.room_id = m.room_id
+  SELECT m.room_id, r.last_seq, m.last_read_seq, EXISTS (SELECT 1 FROM upserted) AS renamed
+    FROM memberships m JOIN rooms r ON r.room_id = m.room_id
    WHERE m.user_id = $1 ORDER BY m.joined_at`);
 const ROOM_IDS = prepared('chat_user_room_ids', ['text'], 'SELECT room_id FROM memberships WHERE user_id = $1');
 
@@ -24,12 +27,18 @@ export async function findUserByUsername(q: Sql, username: string): Promise<Acto
   return { userId: row.user_id, username: row.username };
 }
 
-export function createUserService(deps: { db: Database }) {
-  const { db } = deps;
+export function createUserService(deps: { db: Database; members: MemberCache }) {
+  const { db, members } = deps;
   return {
     /** A login: records the user and returns the state of every room it belongs to. */
     async openSession(actor: Actor): Promise<{ rooms: RoomState[] }> {
-      const rows = await db.run<{ room_id: string; last_seq: number; last_read_seq: number }>(OPEN_SESSION, [actor.userId, actor.username, Date.now()]);
+      const rows = await db.run<{ room_id: string; last_seq: number; last_read_seq: number; renamed: boolean }>(OPEN_SESSION, [
+        actor.userId,
+        actor.username,
+        Date.now(),
+      ]);
+      // Member lists show usernames: a new name changes every room the user is in.
+      if (rows[0]?.renamed) for (const r of rows) members.changed(r.room_id);
       return {
         rooms: rows.map((r) => {
           const lastSeq = Number(r.last_seq);
