@@ -19,15 +19,17 @@ import type { Database } from './database.ts';
 
 const FIRST_RUN_MS = 10_000;
 const MESSAGES_STATISTICS_TARGET = 10;
+const HOT_TABLES = ['rooms', 'memberships', 'outbox', 'users'];
 const EVERY_MS = 60_000;
 
 /** Returns what it did, for the log. */
 export async function runMaintenance(db: Database): Promise<string[]> {
   const done: string[] = [];
-  // One statement per call: a multi-statement script runs as one transaction, and VACUUM
-  // refuses to run inside one.
-  await db.exec('VACUUM (ANALYZE) rooms, memberships, outbox, users');
-  done.push('vacuum analyze rooms, memberships, outbox, users');
+  // One table per call: VACUUM refuses to run inside a transaction (which a multi-statement
+  // script is), and sends waiting for PGlite get in between tables (all four in one call took
+  // 23 ms under load).
+  for (const table of HOT_TABLES) await db.exec(`VACUUM (ANALYZE) ${table}`);
+  done.push(`vacuum analyze ${HOT_TABLES.join(', ')}`);
   const [size] = await db.query<{ stored: number; known: number }>(
     `SELECT (SELECT coalesce(sum(last_seq), 0) FROM rooms)::float8 AS stored,
             (SELECT greatest(reltuples, 0) FROM pg_class WHERE relname = 'messages')::float8 AS known`,
