@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '@chat/contracts';
 import { createLogger } from '@chat/logging';
 import { openDatabase, type Database } from '@chat/chat';
-import { createGroupCommit } from '../src/messages/group-commit.ts';
+import { createGroupCommit, type Outcome } from '../src/messages/group-commit.ts';
 
 let db: Database;
 beforeAll(async () => {
@@ -11,40 +11,63 @@ beforeAll(async () => {
 });
 afterAll(() => db?.close());
 
+/** Writes numbers as the group commit's `one` and `many`; multiples of 10 are refused without writing. */
+function numberWriter() {
+  const writes: number[][] = [];
+  let writeStarted = () => {};
+  const refuse = (n: number) => new AppError('NOT_A_MEMBER', `refused ${n}`);
+  return {
+    writes,
+    /** Resolves when the next write begins. */
+    nextWrite: () => new Promise<void>((resolve) => (writeStarted = resolve)),
+    one: async (n: number) => {
+      writeStarted();
+      if (n % 10 === 0) throw refuse(n);
+      await db.query('INSERT INTO gc (n) VALUES ($1)', [n]);
+      writes.push([n]);
+      return n * 2;
+    },
+    many: async (ns: number[]): Promise<Array<Outcome<number>>> => {
+      writeStarted();
+      const accepted = ns.filter((n) => n % 10 !== 0);
+      await db.query('INSERT INTO gc (n) SELECT unnest($1::int[])', [accepted]); // one statement: all or nothing
+      writes.push(accepted);
+      return ns.map((n) => (n % 10 === 0 ? { ok: false, error: refuse(n) } : { ok: true, value: n * 2 }));
+    },
+  };
+}
+
 describe('group commit on PGlite', () => {
-  it('folds concurrent requests into few transactions and answers each', async () => {
+  it('folds concurrent requests into few writes and answers each', async () => {
+    const writer = numberWriter();
     let commits = 0;
-    const gc = createGroupCommit({
-      db,
-      maxBatch: 100,
-      onCommit: () => commits++,
-      apply: async (q, n: number) => {
-        if (n % 10 === 0) throw new AppError('NOT_A_MEMBER', `refused ${n}`); // checked before writing
-        await q.query('INSERT INTO gc (n) VALUES ($1)', [n]);
-        return n * 2;
-      },
-    });
+    const gc = createGroupCommit({ maxBatch: 100, gatherMs: 2, onCommit: () => commits++, one: writer.one, many: writer.many });
     const results = await Promise.allSettled(Array.from({ length: 50 }, (_, i) => gc.submit(i + 1)));
-    expect(results.filter((r) => r.status === 'fulfilled').map((r) => (r as PromiseFulfilledResult<number>).value)).toHaveLength(45);
+    expect(results.filter((r) => r.status === 'fulfilled').map((r) => (r as PromiseFulfilledResult<number>).value)).toEqual(
+      Array.from({ length: 50 }, (_, i) => i + 1).filter((n) => n % 10 !== 0).map((n) => n * 2),
+    );
     expect(results[9]).toMatchObject({ status: 'rejected', reason: { code: 'NOT_A_MEMBER' } });
-    expect(commits).toBeLessThan(10);
+    // All 50 arrived within the gather window: one write of the 45 accepted ones.
+    expect(writer.writes.map((w) => w.length)).toEqual([45]);
+    expect(commits).toBe(1);
     const [row] = await db.query<{ c: number }>('SELECT count(*)::int AS c FROM gc');
     expect(row!.c).toBe(45);
+    // One request alone is written alone; requests arriving during a write share the next one.
+    await gc.submit(51);
+    const started = writer.nextWrite();
+    const first = gc.submit(52);
+    await started;
+    await Promise.all([first, gc.submit(53), gc.submit(54)]);
+    expect(writer.writes.slice(1).map((w) => w.length)).toEqual([1, 1, 2]);
   });
 
-  it('fails only the poison request when an unexpected error aborts a batch', async () => {
-    const gc = createGroupCommit({
-      db,
-      maxBatch: 100,
-      onCommit: () => {},
-      apply: async (q, n: number) => {
-        await q.query('INSERT INTO gc (n) VALUES ($1)', [n]); // 1000 twice: a unique violation
-        return n;
-      },
-    });
-    const results = await Promise.allSettled([1001, 1000, 1002, 1000, 1003].map((n) => gc.submit(n)));
-    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+  it('fails only the poison request when a batch write fails', async () => {
+    const writer = numberWriter();
+    const gc = createGroupCommit({ maxBatch: 100, gatherMs: 2, onCommit: () => {}, one: writer.one, many: writer.many });
+    // 1000 twice: a unique violation fails the shared write, and each then runs alone.
+    const results = await Promise.allSettled([1001, 1000, 1002, 1003, 1000, 1004].map((n) => gc.submit(n + 1)));
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
     const rows = await db.query<{ n: number }>('SELECT n FROM gc WHERE n >= 1000 ORDER BY n');
-    expect(rows.map((r) => r.n)).toEqual([1000, 1001, 1002, 1003]);
+    expect(rows.map((r) => r.n)).toEqual([1001, 1002, 1003, 1004, 1005]);
   });
 });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChatEvent } from '@chat/contracts';
 import { createLogger } from '@chat/logging';
 import { openDatabase, type Database } from '@chat/chat';
+import type { PreparedStatement, Row } from '../src/db/database.ts';
 import { createMessageService } from '../src/messages/message-service.ts';
 import { uncachedMembers } from '../src/rooms/member-cache.ts';
 import type { OutboxRow } from '../src/outbox/outbox.ts';
@@ -25,7 +26,8 @@ describe('concurrent sends on PGlite (group commit)', () => {
     const events: OutboxRow[] = [];
     const messages = createMessageService({ db, members: uncachedMembers, onCommit: () => {}, onSent: (rows) => events.push(...rows) });
     await messages.send({ actor: one, roomId: 'ra', text: 'before', clientMsgId: 'old' }); // seq 1, alone
-    // The first of these runs alone at once, the other seven share the next transaction.
+    // They arrive together and share one write (here: a repeated clientMsgId fails the shared
+    // statement, so each then runs alone, in order).
     const results = await Promise.allSettled([
       messages.send({ actor: one, roomId: 'ra', text: 'a2' }),
       messages.send({ actor: two, roomId: 'ra', text: 'a3', clientMsgId: 'dup' }),
@@ -59,5 +61,49 @@ describe('concurrent sends on PGlite (group commit)', () => {
     const sent = events.map((e) => ChatEvent.parse(JSON.parse(e.payload))).map((e) => (e.type === 'chat.message.sent.v1' ? e.data.message : undefined));
     expect(sent.map((m) => `${m?.roomId}:${m?.seq}:${m?.text}`)).toEqual(['ra:1:before', 'ra:2:a2', 'ra:3:a3', 'rb:1:b1', "ra:4:a4 it's"]);
     expect(sent.find((m) => m?.text === 'a3')).toMatchObject({ id: (acks[1] as { id: string }).id, timestamp: (acks[1] as { timestamp: number }).timestamp, clientMsgId: 'dup' });
+  });
+
+  it('stores a batch in one statement: numbered per room in arrival order, refusals and repeats answered each', async () => {
+    const statements: string[] = [];
+    const counted: Database = {
+      ...db,
+      run<T extends Row>(s: PreparedStatement, params: unknown[]) {
+        statements.push(s.name);
+        return db.run<T>(s, params);
+      },
+    };
+    const events: OutboxRow[] = [];
+    const messages = createMessageService({ db: counted, members: uncachedMembers, onCommit: () => {}, onSent: (rows) => events.push(...rows) });
+    const first = await messages.send({ actor: two, roomId: 'ra', text: 'first', clientMsgId: 'again' }); // alone
+    const results = await Promise.allSettled([
+      messages.send({ actor: one, roomId: 'rb', text: 'b2' }),
+      messages.send({ actor: two, roomId: 'ra', text: 'a6' }),
+      messages.send({ actor: three, roomId: 'ra', text: 'not a member' }),
+      messages.send({ actor: one, roomId: 'ra', text: 'a7', clientMsgId: 'fresh' }),
+      messages.send({ actor: two, roomId: 'ra', text: 'first, repeated', clientMsgId: 'again' }),
+      messages.send({ actor: one, roomId: 'nowhere', text: 'no such room' }),
+      messages.send({ actor: one, roomId: 'rb', text: 'b3 \'quoted\' "json" \\ back' }),
+    ]);
+    // The seven arrive together and share one statement; the two refused ones are then looked
+    // up to name their error.
+    expect(statements).toEqual(['chat_send', 'chat_send_batch', 'chat_room_for', 'chat_room_for']);
+    const acks = results.map((r) => (r.status === 'fulfilled' ? r.value.ack : (r.reason as { code: string }).code));
+    expect(acks).toMatchObject([
+      { roomId: 'rb', seq: 2 },
+      { roomId: 'ra', seq: 6 },
+      'NOT_A_MEMBER',
+      { roomId: 'ra', seq: 7, clientMsgId: 'fresh' },
+      { roomId: 'ra', seq: 5, clientMsgId: 'again', id: first.ack.id, timestamp: first.ack.timestamp },
+      'ROOM_NOT_FOUND',
+      { roomId: 'rb', seq: 3 },
+    ]);
+    const stored = await db.query<{ room_id: string; seq: number; text: string }>("SELECT room_id, seq, text FROM messages WHERE seq >= 5 OR room_id = 'rb' ORDER BY room_id, seq");
+    expect(stored.map((m) => `${m.room_id}:${m.seq}:${m.text}`)).toEqual(['ra:5:first', 'ra:6:a6', 'ra:7:a7', 'rb:1:b1', 'rb:2:b2', 'rb:3:b3 \'quoted\' "json" \\ back']);
+    const reads = await db.query<{ user_id: string; last_read_seq: number }>("SELECT user_id, last_read_seq FROM memberships WHERE room_id = 'ra' ORDER BY user_id");
+    expect(reads.map((r) => `${r.user_id}:${r.last_read_seq}`)).toEqual(['u1:7', 'u2:6']);
+    // An event per stored message (none for the repeat), in outbox-id order, each with its seq written in.
+    expect(events.map((e) => e.id)).toEqual([...events.map((e) => e.id)].sort((a, b) => a - b));
+    const sent = events.map((e) => ChatEvent.parse(JSON.parse(e.payload))).map((e) => (e.type === 'chat.message.sent.v1' ? e.data.message : undefined));
+    expect(sent.map((m) => `${m?.roomId}:${m?.seq}:${m?.text}`)).toEqual(['ra:5:first', 'rb:2:b2', 'ra:6:a6', 'ra:7:a7', 'rb:3:b3 \'quoted\' "json" \\ back']);
   });
 });
