@@ -14,21 +14,16 @@ afterAll(() => db?.close());
 /** Writes numbers as the group commit's `one` and `many`; multiples of 10 are refused without writing. */
 function numberWriter() {
   const writes: number[][] = [];
-  let writeStarted = () => {};
   const refuse = (n: number) => new AppError('NOT_A_MEMBER', `refused ${n}`);
   return {
     writes,
-    /** Resolves when the next write begins. */
-    nextWrite: () => new Promise<void>((resolve) => (writeStarted = resolve)),
     one: async (n: number) => {
-      writeStarted();
       if (n % 10 === 0) throw refuse(n);
       await db.query('INSERT INTO gc (n) VALUES ($1)', [n]);
       writes.push([n]);
       return n * 2;
     },
     many: async (ns: number[]): Promise<Array<Outcome<number>>> => {
-      writeStarted();
       const accepted = ns.filter((n) => n % 10 !== 0);
       await db.query('INSERT INTO gc (n) SELECT unnest($1::int[])', [accepted]); // one statement: all or nothing
       writes.push(accepted);
@@ -47,18 +42,26 @@ describe('group commit on PGlite', () => {
       Array.from({ length: 50 }, (_, i) => i + 1).filter((n) => n % 10 !== 0).map((n) => n * 2),
     );
     expect(results[9]).toMatchObject({ status: 'rejected', reason: { code: 'NOT_A_MEMBER' } });
-    // All 50 arrived within the gather window: one write of the 45 accepted ones.
-    expect(writer.writes.map((w) => w.length)).toEqual([45]);
-    expect(commits).toBe(1);
+    // The first went at once; the other 49 arrived during its write and share the next one.
+    expect(writer.writes.map((w) => w.length)).toEqual([1, 44]);
+    expect(commits).toBe(2);
     const [row] = await db.query<{ c: number }>('SELECT count(*)::int AS c FROM gc');
     expect(row!.c).toBe(45);
-    // One request alone is written alone; requests arriving during a write share the next one.
-    await gc.submit(51);
-    const started = writer.nextWrite();
-    const first = gc.submit(52);
-    await started;
-    await Promise.all([first, gc.submit(53), gc.submit(54)]);
-    expect(writer.writes.slice(1).map((w) => w.length)).toEqual([1, 1, 2]);
+  });
+
+  it('waits for company only when requests are coming fast', async () => {
+    const writer = numberWriter();
+    let clock = 0;
+    const gc = createGroupCommit({ maxBatch: 100, gatherMs: 50, now: () => clock, onCommit: () => {}, one: writer.one, many: writer.many });
+    await gc.submit(61); // the first: at once
+    clock = 1000;
+    await gc.submit(62); // the one before came 1 s ago: at once
+    clock = 1010;
+    const close = gc.submit(63); // 10 ms after the one before: waits up to 50 ms...
+    await new Promise((r) => setImmediate(r));
+    clock = 1011;
+    await Promise.all([close, gc.submit(64)]); // ...and this one joins it
+    expect(writer.writes).toEqual([[61], [62], [63, 64]]);
   });
 
   it('fails only the poison request when a batch write fails', async () => {

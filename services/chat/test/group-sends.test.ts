@@ -84,9 +84,11 @@ describe('concurrent sends on PGlite (group commit)', () => {
       messages.send({ actor: one, roomId: 'nowhere', text: 'no such room' }),
       messages.send({ actor: one, roomId: 'rb', text: 'b3 \'quoted\' "json" \\ back' }),
     ]);
-    // The seven arrive together and share one statement; the two refused ones are then looked
-    // up to name their error.
-    expect(statements).toEqual(['chat_send', 'chat_send_batch', 'chat_room_for', 'chat_room_for']);
+    // The seven arrive together: the first may go alone (whether it waits for company depends on
+    // how long ago the send before it came), the rest share one statement; the two refused ones
+    // are then looked up to name their error.
+    expect(statements.filter((name) => name === 'chat_send_batch')).toHaveLength(1);
+    expect(statements.slice(-3)).toEqual(['chat_send_batch', 'chat_room_for', 'chat_room_for']);
     const acks = results.map((r) => (r.status === 'fulfilled' ? r.value.ack : (r.reason as { code: string }).code));
     expect(acks).toMatchObject([
       { roomId: 'rb', seq: 2 },

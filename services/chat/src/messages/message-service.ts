@@ -180,9 +180,10 @@ async function storeMessages(q: Sql, reqs: Array<Req<'message.send'>>): Promise<
 }
 
 /**
- * On PGlite, how long a send after an idle spell waits for others to share its write. Fixed-rate
- * S4 runs (rooms of 2): chat CPU per message at 800/s 639 us without waiting, 534 with 1 ms,
- * 423 with 2 ms; at 1,200/s 448, 368 and 330 us.
+ * On PGlite, how long a send that finds the writer idle waits for others to share its write,
+ * when sends are coming faster than one per this time. Fixed-rate S4 runs (rooms of 2): chat
+ * CPU per message at 800/s 639 us without waiting, 534 with 1 ms, 423 with 2 ms; at 1,200/s
+ * 448, 368 and 330 us.
  */
 const GROUP_COMMIT_GATHER_MS = 2;
 
