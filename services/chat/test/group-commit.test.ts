@@ -53,15 +53,22 @@ describe('group commit on PGlite', () => {
     const writer = numberWriter();
     let clock = 0;
     const gc = createGroupCommit({ maxBatch: 100, gatherMs: 50, now: () => clock, onCommit: () => {}, one: writer.one, many: writer.many });
-    await gc.submit(61); // the first: at once
-    clock = 1000;
-    await gc.submit(62); // the one before came 1 s ago: at once
-    clock = 1010;
-    const close = gc.submit(63); // 10 ms after the one before: waits up to 50 ms...
-    await new Promise((r) => setImmediate(r));
-    clock = 1011;
-    await Promise.all([close, gc.submit(64)]); // ...and this one joins it
-    expect(writer.writes).toEqual([[61], [62], [63, 64]]);
+    /** Two requests, the second a macrotask after the first: together only if the first waited. */
+    const pair = async (a: number, b: number) => {
+      const first = gc.submit(a);
+      await new Promise((r) => setImmediate(r));
+      clock += 1;
+      await Promise.all([first, gc.submit(b)]);
+    };
+    await pair(2001, 2002); // nothing came before: the first goes at once
+    // Now pairs every 80 ms: each pair's first comes 80 ms after the one before it, but on
+    // average a request comes every 40 ms, so the first of a pair soon waits for the second.
+    for (let i = 0; i < 20; i++) {
+      clock += 80;
+      await pair(2101 + 2 * i, 2201 + 2 * i); // odd: never refused
+    }
+    expect(writer.writes.slice(0, 2)).toEqual([[2001], [2002]]);
+    expect(writer.writes.at(-1)).toEqual([2139, 2239]);
   });
 
   it('fails only the poison request when a batch write fails', async () => {
@@ -70,7 +77,7 @@ describe('group commit on PGlite', () => {
     // 1000 twice: a unique violation fails the shared write, and each then runs alone.
     const results = await Promise.allSettled([1001, 1000, 1002, 1003, 1000, 1004].map((n) => gc.submit(n + 1)));
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
-    const rows = await db.query<{ n: number }>('SELECT n FROM gc WHERE n >= 1000 ORDER BY n');
+    const rows = await db.query<{ n: number }>('SELECT n FROM gc WHERE n BETWEEN 1000 AND 1999 ORDER BY n');
     expect(rows.map((r) => r.n)).toEqual([1001, 1002, 1003, 1004, 1005]);
   });
 });
