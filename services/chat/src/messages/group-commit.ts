@@ -28,6 +28,7 @@ export function createGroupCommit<I, R>(deps: {
   maxBatch: number;
   /** How long a request that finds the writer idle waits for company, when requests are coming fast. */
   gatherMs: number;
+  /** Milliseconds on a monotonic clock; tests pass their own. */
   now?: () => number;
   /** One item, atomic on its own. */
   one: (item: I) => Promise<R>;
