@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChatEvent } from '@chat/contracts';
 import { createLogger } from '@chat/logging';
 import { openDatabase, type Database } from '@chat/chat';
-import type { PreparedStatement, Row } from '../src/db/database.ts';
 import { createMessageService } from '../src/messages/message-service.ts';
 import { uncachedMembers } from '../src/rooms/member-cache.ts';
 import type { OutboxRow } from '../src/outbox/outbox.ts';
+import { recordingStatements } from './recording-db.ts';
 
 let db: Database;
 beforeAll(async () => {
@@ -21,6 +21,14 @@ const one = { userId: 'u1', username: 'one' };
 const two = { userId: 'u2', username: 'two' };
 const three = { userId: 'u3', username: 'three' };
 
+type MessageService = ReturnType<typeof createMessageService>;
+
+/** Sends submitted in one go: each one's ack, or the code it was refused with. */
+async function sendTogether(messages: MessageService, sends: Array<Parameters<MessageService['send']>[0]>) {
+  const results = await Promise.allSettled(sends.map((req) => messages.send(req)));
+  return results.map((r) => (r.status === 'fulfilled' ? r.value.ack : (r.reason as { code: string }).code));
+}
+
 describe('concurrent sends on PGlite (group commit)', () => {
   it('numbers them per room in arrival order, refuses non-members, and answers repeated clientMsgIds with the first ack', async () => {
     const events: OutboxRow[] = [];
@@ -28,17 +36,16 @@ describe('concurrent sends on PGlite (group commit)', () => {
     await messages.send({ actor: one, roomId: 'ra', text: 'before', clientMsgId: 'old' }); // seq 1, alone
     // They arrive together and share one write (here: a repeated clientMsgId fails the shared
     // statement, so each then runs alone, in order).
-    const results = await Promise.allSettled([
-      messages.send({ actor: one, roomId: 'ra', text: 'a2' }),
-      messages.send({ actor: two, roomId: 'ra', text: 'a3', clientMsgId: 'dup' }),
-      messages.send({ actor: one, roomId: 'rb', text: 'b1' }),
-      messages.send({ actor: three, roomId: 'ra', text: 'not a member' }),
-      messages.send({ actor: three, roomId: 'rp', text: 'private, not a member' }),
-      messages.send({ actor: two, roomId: 'ra', text: 'a3 again', clientMsgId: 'dup' }),
-      messages.send({ actor: one, roomId: 'ra', text: 'before again', clientMsgId: 'old' }),
-      messages.send({ actor: one, roomId: 'ra', text: "a4 it's" }),
+    const acks = await sendTogether(messages, [
+      { actor: one, roomId: 'ra', text: 'a2' },
+      { actor: two, roomId: 'ra', text: 'a3', clientMsgId: 'dup' },
+      { actor: one, roomId: 'rb', text: 'b1' },
+      { actor: three, roomId: 'ra', text: 'not a member' },
+      { actor: three, roomId: 'rp', text: 'private, not a member' },
+      { actor: two, roomId: 'ra', text: 'a3 again', clientMsgId: 'dup' },
+      { actor: one, roomId: 'ra', text: 'before again', clientMsgId: 'old' },
+      { actor: one, roomId: 'ra', text: "a4 it's" },
     ]);
-    const acks = results.map((r) => (r.status === 'fulfilled' ? r.value.ack : (r.reason as { code: string }).code));
     expect(acks).toMatchObject([
       { roomId: 'ra', seq: 2 },
       { roomId: 'ra', seq: 3, clientMsgId: 'dup' },
@@ -64,32 +71,25 @@ describe('concurrent sends on PGlite (group commit)', () => {
   });
 
   it('stores a batch in one statement: numbered per room in arrival order, refusals and repeats answered each', async () => {
-    const statements: string[] = [];
-    const counted: Database = {
-      ...db,
-      run<T extends Row>(s: PreparedStatement, params: unknown[]) {
-        statements.push(s.name);
-        return db.run<T>(s, params);
-      },
-    };
+    const { db: counted, ran } = recordingStatements(db);
     const events: OutboxRow[] = [];
     const messages = createMessageService({ db: counted, members: uncachedMembers, onCommit: () => {}, onSent: (rows) => events.push(...rows) });
     const first = await messages.send({ actor: two, roomId: 'ra', text: 'first', clientMsgId: 'again' }); // alone
-    const results = await Promise.allSettled([
-      messages.send({ actor: one, roomId: 'rb', text: 'b2' }),
-      messages.send({ actor: two, roomId: 'ra', text: 'a6' }),
-      messages.send({ actor: three, roomId: 'ra', text: 'not a member' }),
-      messages.send({ actor: one, roomId: 'ra', text: 'a7', clientMsgId: 'fresh' }),
-      messages.send({ actor: two, roomId: 'ra', text: 'first, repeated', clientMsgId: 'again' }),
-      messages.send({ actor: one, roomId: 'nowhere', text: 'no such room' }),
-      messages.send({ actor: one, roomId: 'rb', text: 'b3 \'quoted\' "json" \\ back' }),
+    const acks = await sendTogether(messages, [
+      { actor: one, roomId: 'rb', text: 'b2' },
+      { actor: two, roomId: 'ra', text: 'a6' },
+      { actor: three, roomId: 'ra', text: 'not a member' },
+      { actor: one, roomId: 'ra', text: 'a7', clientMsgId: 'fresh' },
+      { actor: two, roomId: 'ra', text: 'first, repeated', clientMsgId: 'again' },
+      { actor: one, roomId: 'nowhere', text: 'no such room' },
+      { actor: one, roomId: 'rb', text: 'b3 \'quoted\' "json" \\ back' },
     ]);
+    const statements = ran.map((r) => r.name);
     // The seven arrive together: the first may go alone (whether it waits for company depends on
     // how long ago the send before it came), the rest share one statement; the two refused ones
     // are then looked up to name their error.
     expect(statements.filter((name) => name === 'chat_send_batch')).toHaveLength(1);
     expect(statements.slice(-3)).toEqual(['chat_send_batch', 'chat_room_for', 'chat_room_for']);
-    const acks = results.map((r) => (r.status === 'fulfilled' ? r.value.ack : (r.reason as { code: string }).code));
     expect(acks).toMatchObject([
       { roomId: 'rb', seq: 2 },
       { roomId: 'ra', seq: 6 },

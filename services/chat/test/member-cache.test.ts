@@ -2,12 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor, StoredMember } from '@chat/contracts';
 import { createLogger } from '@chat/logging';
 import { openDatabase, type Database } from '@chat/chat';
-import type { PreparedStatement, Row, Sql } from '../src/db/database.ts';
+import type { Row, Sql } from '../src/db/database.ts';
 import { createMessageService } from '../src/messages/message-service.ts';
 import { createMemberCache } from '../src/rooms/member-cache.ts';
 import { listMembers } from '../src/rooms/membership.ts';
 import { createRoomService } from '../src/rooms/room-service.ts';
 import { createUserService } from '../src/users/user-service.ts';
+import { recordingStatements } from './recording-db.ts';
 
 let db: Database;
 beforeAll(async () => {
@@ -21,15 +22,8 @@ const cid: Actor = { userId: 'u-cid', username: 'cid' };
 
 describe('member lists from the cache (PGlite, one writer)', () => {
   it('answer what the table holds after every kind of change, and read the table only when something changed', async () => {
-    const memberReads: string[] = [];
-    // The real database, counting the member-list reads that reach it.
-    const counted: Database = {
-      ...db,
-      run<T extends Row>(s: PreparedStatement, params: unknown[]) {
-        if (s.name === 'chat_members') memberReads.push(String(params[0]));
-        return db.run<T>(s, params);
-      },
-    };
+    const { db: counted, ran } = recordingStatements(db);
+    const memberReads = () => ran.filter((r) => r.name === 'chat_members').length; // that reached the database
     const members = createMemberCache({ maxMembers: 1000 });
     const rooms = createRoomService({ db: counted, members, onCommit: () => {} });
     const messages = createMessageService({ db: counted, members, onCommit: () => {}, onSent: () => {} });
@@ -41,21 +35,21 @@ describe('member lists from the cache (PGlite, one writer)', () => {
     await rooms.create({ actor: ann, roomId: 'cafe' });
     await rooms.join({ actor: bob, roomId: 'cafe' });
     await expectTruth('cafe');
-    const reads = memberReads.length;
+    const reads = memberReads();
     expect(await cached(bob, 'cafe')).toMatchObject([{ username: 'ann' }, { username: 'bob' }]);
-    expect(memberReads.length).toBe(reads); // answered from memory
+    expect(memberReads()).toBe(reads); // answered from memory
 
     // A recovery join (already a member) reads through the cache too.
     const recovered = await rooms.join({ actor: bob, roomId: 'cafe', since: 0 });
     expect(recovered.members).toEqual(await listMembers(db, 'cafe'));
-    expect(memberReads.length).toBe(reads);
+    expect(memberReads()).toBe(reads);
 
     // Sends move their sender's read mark in place; no table read.
     await Promise.all([messages.send({ actor: ann, roomId: 'cafe', text: 'one' }), messages.send({ actor: bob, roomId: 'cafe', text: 'two' })]);
     await messages.send({ actor: ann, roomId: 'cafe', text: 'three' });
     expect(await cached(ann, 'cafe')).toMatchObject([{ username: 'ann', lastReadSeq: 3 }, { username: 'bob', lastReadSeq: 2 }]);
     await expectTruth('cafe');
-    expect(memberReads.length).toBe(reads);
+    expect(memberReads()).toBe(reads);
 
     await messages.markRead({ actor: bob, roomId: 'cafe', seq: 3 });
     await expectTruth('cafe');

@@ -118,11 +118,14 @@ export interface StoredSend {
   event?: OutboxRow;
 }
 
-/** A send's message and event, before the database numbers them. */
+/**
+ * A send as the send statements take it, before the database numbers it: SEND's parameters in
+ * this order, and one input row of SEND_BATCH.
+ */
 function newSend(roomId: string, actor: Actor, text: string, clientMsgId?: string) {
   const message = { id: randomUUID(), roomId, seq: 0, userId: actor.userId, username: actor.username, text, timestamp: Date.now(), ...(clientMsgId ? { clientMsgId } : {}) };
-  const [eventId, subject, payload] = outboxValues({ type: 'chat.message.sent.v1', data: { message } });
-  return { message, eventId, subject, payload };
+  const [event_id, subject, payload] = outboxValues({ type: 'chat.message.sent.v1', data: { message } });
+  return { id: message.id, room_id: roomId, user_id: actor.userId, username: actor.username, text, created_at: message.timestamp, client_msg_id: clientMsgId ?? null, event_id, subject, payload };
 }
 
 /** A send that stored nothing: says why in the contract's words. */
@@ -138,8 +141,8 @@ function storedSend(row: SendRow, roomId: string, actor: Actor, clientMsgId?: st
 }
 
 async function storeMessage(q: Sql, roomId: string, actor: Actor, text: string, clientMsgId?: string): Promise<StoredSend> {
-  const { message, eventId, subject, payload } = newSend(roomId, actor, text, clientMsgId);
-  const [row] = await q.run<SendRow>(SEND, [message.id, roomId, actor.userId, actor.username, text, message.timestamp, clientMsgId ?? null, eventId, subject, payload]);
+  const send = newSend(roomId, actor, text, clientMsgId);
+  const [row] = await q.run<SendRow>(SEND, Object.values(send));
   if (!row) throw await refusal(q, actor, roomId);
   return storedSend(row, roomId, actor, clientMsgId);
 }
@@ -149,21 +152,7 @@ async function storeMessage(q: Sql, roomId: string, actor: Actor, text: string, 
  * stored); afterwards every send gets its own outcome, refusals included.
  */
 async function storeMessages(q: Sql, reqs: Array<Req<'message.send'>>): Promise<Array<Outcome<StoredSend>>> {
-  const input = reqs.map((req) => {
-    const { message, eventId, subject, payload } = newSend(req.roomId, req.actor, req.text, req.clientMsgId);
-    return {
-      id: message.id,
-      room_id: req.roomId,
-      user_id: req.actor.userId,
-      username: req.actor.username,
-      text: req.text,
-      created_at: message.timestamp,
-      client_msg_id: req.clientMsgId ?? null,
-      event_id: eventId,
-      subject,
-      payload,
-    };
-  });
+  const input = reqs.map((req) => newSend(req.roomId, req.actor, req.text, req.clientMsgId));
   const rows = await q.run<SendRow & { n: number }>(SEND_BATCH, [JSON.stringify(input)]);
   const byN = new Map(rows.map((r) => [Number(r.n), r]));
   return Promise.all(

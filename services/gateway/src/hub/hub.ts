@@ -15,9 +15,9 @@ import type { FanoutKind, UserAdd, UserRemove } from '@chat/contracts';
 import type { Logger } from '@chat/logging';
 import type { ChatClient } from '@chat/nats';
 import { subjects, subjectToken } from '@chat/nats';
-import { TextFrame } from '../ws/text-frame.ts';
+import { TextFrame, type Payload } from '../ws/text-frame.ts';
 import { createRecentIds } from './recent-ids.ts';
-import { RoomFeed, type FeedConn, type Payload } from './room-feed.ts';
+import { RoomFeed, type FeedConn } from './room-feed.ts';
 
 export interface HubConn extends FeedConn {
   readonly userId: string;

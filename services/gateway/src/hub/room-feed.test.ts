@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Message } from '@chat/contracts';
-import { TextFrame } from '../ws/text-frame.ts';
-import { RoomFeed, type FeedConn, type Payload } from './room-feed.ts';
+import { TextFrame, type Payload } from '../ws/text-frame.ts';
+import { RoomFeed, type FeedConn } from './room-feed.ts';
 
 const msg = (seq: number): Message => ({ id: `m${seq}`, roomId: 'r', seq, userId: 'u', username: 'u', text: `t${seq}`, timestamp: seq });
 const frame = (seq: number) => JSON.stringify({ type: 'message.received', data: msg(seq) });

@@ -13,8 +13,6 @@
 import { encodeFrame, type Message } from '@chat/contracts';
 import { TextFrame, type Payload } from '../ws/text-frame.ts';
 
-export type { Payload };
-
 export interface FeedConn {
   readonly id: string;
   sendRaw(payload: Payload): void;
