@@ -39,6 +39,32 @@ describeOnEachDatabase('rooms and membership', ({ stack }) => {
     await Promise.all([alice.close(), bob.close()]);
   });
 
+  it("serves every tab of a user on one gateway as tabs open and close", async () => {
+    const [a1, a2, a3] = await Promise.all([1, 2, 3].map(() => TestClient.guest(ws(), 'tabs-a')));
+    const b = await TestClient.guest(ws(), 'tabs-b');
+    await a1!.ok('room.created', 'room.create', { roomId: 'tabs' });
+    await b.ok('room.joined', 'room.join', { roomId: 'tabs' });
+    const sent = async (text: string) => (await b.ok('message.ack', 'message.send', { roomId: 'tabs', text })).seq;
+    const got = (c: TestClient, seq: number) => c.waitForType('message.received', (m) => m.roomId === 'tabs' && m.seq === seq);
+
+    const one = await sent('one');
+    await Promise.all([a1!, a2!, a3!].map((c) => got(c, one)));
+    // Three tabs -> one: the last one left is still served, by room and by user events.
+    await Promise.all([a2!.close(), a3!.close()]);
+    const two = await sent('two');
+    await got(a1!, two);
+    const a4 = await TestClient.guest(ws(), 'tabs-a');
+    const three = await sent('three');
+    await Promise.all([got(a1!, three), got(a4, three)]);
+    await b.ok('room.created', 'room.create', { roomId: 'tabs-private', private: true });
+    await b.ok('room.invited', 'room.invite', { roomId: 'tabs-private', username: 'tabs-a' });
+    await Promise.all([a1!, a4].map((c) => c.waitForType('room.added', (d) => d.room.roomId === 'tabs-private')));
+    const four = (await b.ok('message.ack', 'message.send', { roomId: 'tabs-private', text: 'four' })).seq;
+    await Promise.all([a1!, a4].map((c) => c.waitForType('message.received', (m) => m.roomId === 'tabs-private' && m.seq === four)));
+    expect(a1!.of('message.received').filter((m) => m.roomId === 'tabs').map((m) => m.seq)).toEqual([one, two, three]);
+    await Promise.all([a1!.close(), a4.close(), b.close()]);
+  });
+
   it('hides private rooms from non-members exactly like unknown rooms', async () => {
     const owner = await TestClient.guest(ws(), 'p-owner');
     const friend = await TestClient.guest(ws(), 'p-friend');

@@ -21,7 +21,9 @@ import { RoomFeed, type FeedConn } from './room-feed.ts';
 
 export interface HubConn extends FeedConn {
   readonly userId: string;
-  readonly rooms: Set<string>;
+  readonly rooms: ReadonlySet<string>;
+  addRoom(roomId: string): void;
+  removeRoom(roomId: string): void;
 }
 
 export type Hub<C extends HubConn> = ReturnType<typeof createHub<C>>;
@@ -36,8 +38,12 @@ export function createHub<C extends HubConn>(deps: {
 }) {
   const log = deps.log.child({ module: 'hub' });
   const feeds = new Map<string, { feed: RoomFeed<C>; sub: Subscription }>();
-  /** Local connections by the user's subject token (the last token of fanout.user.<token>). */
-  const users = new Map<string, Set<C>>();
+  /**
+   * Local connections by the user's subject token (the last token of fanout.user.<token>):
+   * the connection itself, or a Set for a user with several here (an empty Set alone is
+   * ~150 bytes, and most users hold one connection).
+   */
+  const users = new Map<string, C | Set<C>>();
   const userPrefix = subjects.fanoutUserAll.length - 1;
   const conns = new Set<C>();
   const recent = createRecentIds(20_000);
@@ -80,12 +86,12 @@ export function createHub<C extends HubConn>(deps: {
   }
 
   function joinRoom(conn: C, roomId: string, floor: number) {
-    conn.rooms.add(roomId);
+    conn.addRoom(roomId);
     ensureFeed(roomId, floor).addConn(conn, floor);
   }
 
   function leaveRoom(conn: C, roomId: string) {
-    conn.rooms.delete(roomId);
+    conn.removeRoom(roomId);
     const entry = feeds.get(roomId);
     if (!entry) return;
     entry.feed.removeConn(conn);
@@ -97,8 +103,8 @@ export function createHub<C extends HubConn>(deps: {
   }
 
   function onUserMessage(msg: Msg) {
-    const local = users.get(msg.subject.slice(userPrefix));
-    if (!local || !firstSighting(msg)) return;
+    const local = localConns(msg.subject.slice(userPrefix));
+    if (local.size === 0 || !firstSighting(msg)) return;
     const kind = msg.headers?.get('k') as FanoutKind | undefined;
     if (kind === 'user-add') {
       const add = msg.json<UserAdd>();
@@ -123,7 +129,10 @@ export function createHub<C extends HubConn>(deps: {
       if (!err) onUserMessage(msg);
     },
   });
-  const connsOf = (userId: string): Set<C> | undefined => users.get(subjectToken(userId));
+  function localConns(token: string): ReadonlySet<C> {
+    const held = users.get(token);
+    return held === undefined ? new Set() : held instanceof Set ? held : new Set([held]);
+  }
 
   const allSub = deps.nc.subscribe(subjects.fanoutAll, {
     callback: (err, msg) => {
@@ -139,29 +148,32 @@ export function createHub<C extends HubConn>(deps: {
     attach(conn: C, rooms: Array<{ roomId: string; lastSeq: number }>) {
       conns.add(conn);
       const token = subjectToken(conn.userId);
-      const local = users.get(token);
-      if (local) local.add(conn);
-      else users.set(token, new Set([conn]));
+      const held = users.get(token);
+      if (held === undefined) users.set(token, conn);
+      else if (held instanceof Set) held.add(conn);
+      else users.set(token, new Set([held, conn]));
       for (const room of rooms) joinRoom(conn, room.roomId, room.lastSeq);
     },
     detach(conn: C) {
       if (!conns.delete(conn)) return;
       for (const roomId of [...conn.rooms]) leaveRoom(conn, roomId);
       const token = subjectToken(conn.userId);
-      const local = users.get(token);
-      if (!local) return;
-      local.delete(conn);
-      if (local.size === 0) users.delete(token);
+      const held = users.get(token);
+      if (held === conn) users.delete(token);
+      else if (held instanceof Set) {
+        held.delete(conn);
+        if (held.size === 1) users.set(token, held.values().next().value!);
+      }
     },
     /** Puts every local connection of a user in a room (a join, create or DM reply). */
     addUserToRoom(userId: string, roomId: string, floor: number) {
-      for (const conn of connsOf(userId) ?? []) joinRoom(conn, roomId, floor);
+      for (const conn of localConns(subjectToken(userId))) joinRoom(conn, roomId, floor);
     },
     removeUserFromRoom(userId: string, roomId: string) {
-      for (const conn of connsOf(userId) ?? []) leaveRoom(conn, roomId);
+      for (const conn of localConns(subjectToken(userId))) leaveRoom(conn, roomId);
     },
     connsOfUser(userId: string): ReadonlySet<C> {
-      return connsOf(userId) ?? new Set();
+      return localConns(subjectToken(userId));
     },
     membersOf(roomId: string): ReadonlySet<C> {
       return feeds.get(roomId)?.feed.members ?? new Set();

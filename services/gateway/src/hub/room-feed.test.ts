@@ -6,9 +6,9 @@ import { RoomFeed, type FeedConn } from './room-feed.ts';
 const msg = (seq: number): Message => ({ id: `m${seq}`, roomId: 'r', seq, userId: 'u', username: 'u', text: `t${seq}`, timestamp: seq });
 const frame = (seq: number) => JSON.stringify({ type: 'message.received', data: msg(seq) });
 
-function conn(id: string) {
+function conn() {
   const got: number[] = [];
-  const c: FeedConn & { got: number[] } = { id, got, sendRaw: (p: Payload) => got.push(JSON.parse(String(p instanceof TextFrame ? p.payload : p)).data.seq) };
+  const c: FeedConn & { got: number[] } = { got, sendRaw: (p: Payload) => got.push(JSON.parse(String(p instanceof TextFrame ? p.payload : p)).data.seq) };
   return c;
 }
 
@@ -32,7 +32,7 @@ function feed(stored: number, initial = 0) {
 describe('RoomFeed', () => {
   it('delivers in order and drops repeats', () => {
     const { f } = feed(0);
-    const c = conn('a');
+    const c = conn();
     f.addConn(c, 0);
     for (const s of [1, 2, 2, 1, 3]) f.deliverMessage(s, frame(s));
     expect(c.got).toEqual([1, 2, 3]);
@@ -40,7 +40,7 @@ describe('RoomFeed', () => {
 
   it('holds early arrivals and fills a gap from the store', async () => {
     const { f, calls, filled } = feed(4);
-    const c = conn('a');
+    const c = conn();
     f.addConn(c, 0);
     f.deliverMessage(1, frame(1));
     f.deliverMessage(4, frame(4));
@@ -53,7 +53,7 @@ describe('RoomFeed', () => {
 
   it('releases held messages in order when the gap closes by itself', () => {
     const { f } = feed(0);
-    const c = conn('a');
+    const c = conn();
     f.addConn(c, 0);
     f.deliverMessage(3, frame(3));
     f.deliverMessage(2, frame(2));
@@ -63,8 +63,8 @@ describe('RoomFeed', () => {
 
   it('skips what a connection already has when it joins ahead of the feed', () => {
     const { f } = feed(0, 5);
-    const early = conn('early');
-    const ahead = conn('ahead');
+    const early = conn();
+    const ahead = conn();
     f.addConn(early, 5);
     f.addConn(ahead, 7);
     for (const s of [6, 7, 8]) f.deliverMessage(s, frame(s));
@@ -74,7 +74,7 @@ describe('RoomFeed', () => {
 
   it('sends a connection that joins behind the feed what it missed, before anything newer', async () => {
     const { f } = feed(10, 8);
-    const late = conn('late');
+    const late = conn();
     f.addConn(late, 5);
     f.deliverMessage(9, frame(9));
     await new Promise((r) => setTimeout(r, 10));

@@ -14,7 +14,6 @@ import { encodeFrame, type Message } from '@chat/contracts';
 import { TextFrame, type Payload } from '../ws/text-frame.ts';
 
 export interface FeedConn {
-  readonly id: string;
   sendRaw(payload: Payload): void;
 }
 

@@ -22,9 +22,13 @@ import { createPresenceState, type PresenceEntry } from './presence-state.ts';
 
 const HEARTBEAT_MS = 2000;
 const PEER_DEAD_MS = 7000;
-const CLAIM_TTL_MS = 60_000;
-/** Every claim is re-put once per CLAIM_TTL_MS / 4, a 1/REFRESH_SLICES share of them each second. */
-const REFRESH_SLICES = CLAIM_TTL_MS / 4 / 1000;
+/**
+ * Claims of a dead gateway are deleted by its peers (above); the TTL only clears what nobody
+ * deleted (a reaper's delete that failed). Claims are re-put within the TTL, so a short TTL
+ * costs puts: at 60 s, 10,000 idle users were 667 KV puts a second, and their garbage kept
+ * V8 from ever shrinking an idle gateway's heap (S3 in docs/performance.md).
+ */
+const CLAIM_TTL_MS = 60 * 60_000;
 
 interface Announcement {
   userId: string;
@@ -35,10 +39,9 @@ interface Announcement {
 }
 
 export interface PresenceConn {
-  readonly id: string;
   readonly userId: string;
   readonly username: string;
-  readonly rooms: Set<string>;
+  readonly rooms: ReadonlySet<string>;
   sendRaw(payload: Payload): void;
 }
 
@@ -63,6 +66,10 @@ export async function createPresence(deps: {
 }) {
   const log = deps.log.child({ module: 'presence' });
   const kv: KV = await retryFor(() => new Kvm(deps.nc).create(PRESENCE_BUCKET, { history: 1, ttl: CLAIM_TTL_MS }));
+  // An existing bucket keeps the TTL it was made with (an older release used 60 s): pace by that.
+  const ttlMs = (await kv.status()).ttl;
+  /** Every claim is re-put once per TTL / 4, a 1/refreshSlices share of them each second. */
+  const refreshSlices = ttlMs > 0 ? Math.max(1, Math.floor(ttlMs / 4 / 1000)) : 0;
   const state = createPresenceState();
   const local = new Map<string, LocalUser>();
   const peers = new Map<string, number>();
@@ -175,12 +182,13 @@ export async function createPresence(deps: {
       }
     }
   }, Math.min(HEARTBEAT_MS, Math.max(100, deps.awayAfterMs / 4)));
-  // Claims are re-put once per CLAIM_TTL_MS / 4, spread over that time a slice a second:
+  // Claims are re-put once per TTL / 4 (never without a TTL), spread over that time a slice a second:
   // all at once, 10,000 users were a burst of 10,000 KV puts that stalled every process on
   // a shared core for a moment (it showed up in the bench's p99 every 15 s).
   let refreshing: Iterator<LocalUser> | undefined;
   const refresher = setInterval(() => {
-    for (let budget = Math.ceil(local.size / REFRESH_SLICES); budget > 0 && local.size > 0; budget--) {
+    if (refreshSlices === 0) return;
+    for (let budget = Math.ceil(local.size / refreshSlices); budget > 0 && local.size > 0; budget--) {
       refreshing ??= local.values();
       const next = refreshing.next();
       if (next.done) {

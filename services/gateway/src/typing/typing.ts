@@ -16,7 +16,6 @@ interface TypingSignal {
 
 export interface TypingConn {
   readonly username: string;
-  readonly typingRooms: Set<string>;
 }
 
 export function createTyping(deps: {
@@ -25,6 +24,8 @@ export function createTyping(deps: {
   sendToRoom: (roomId: string, payload: string) => void;
 }) {
   const rooms = new Map<string, Map<string, NodeJS.Timeout>>();
+  /** The rooms each local connection is typing in; only connections typing now have an entry. */
+  const typingIn = new Map<TypingConn, Set<string>>();
 
   function emit(roomId: string) {
     const typists = rooms.get(roomId);
@@ -59,8 +60,15 @@ export function createTyping(deps: {
   });
 
   function signal(conn: TypingConn, roomId: string, typing: boolean, force = false) {
-    if (typing) conn.typingRooms.add(roomId);
-    else if (!conn.typingRooms.delete(roomId) && !force) return;
+    const mine = typingIn.get(conn);
+    if (typing) {
+      if (mine) mine.add(roomId);
+      else typingIn.set(conn, new Set([roomId]));
+    } else {
+      const wasTyping = mine?.delete(roomId) ?? false;
+      if (mine?.size === 0) typingIn.delete(conn);
+      if (!wasTyping && !force) return;
+    }
     publishSignal(deps.nc, subjects.typing(roomId), JSON.stringify({ roomId, username: conn.username, typing } satisfies TypingSignal));
   }
 
@@ -70,7 +78,7 @@ export function createTyping(deps: {
     /** Sending a message ends the user's typing there, whichever connection typed. */
     sent: (conn: TypingConn, roomId: string) => signal(conn, roomId, false, true),
     disconnected(conn: TypingConn) {
-      for (const roomId of [...conn.typingRooms]) signal(conn, roomId, false);
+      for (const roomId of [...(typingIn.get(conn) ?? [])]) signal(conn, roomId, false);
     },
     close() {
       sub.unsubscribe();

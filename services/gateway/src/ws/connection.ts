@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import type { WebSocket } from 'ws';
+import { WebSocket } from 'ws';
 import {
   AppError,
   CLOSE,
@@ -25,33 +25,70 @@ import { handleRequest } from './handlers.ts';
 import { TextFrame, type Payload } from './text-frame.ts';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
+const NO_ROOMS: ReadonlySet<string> = new Set();
+const IDLE: Promise<void> = Promise.resolve();
+let connections = 0;
 
+/**
+ * The `ws` socket class the gateway's server makes: it points back at its Connection, so one
+ * listener function per event serves every socket (a closure per event per socket was about
+ * 260 bytes of every idle connection).
+ */
+export class GatewaySocket extends WebSocket {
+  conn?: Connection;
+}
+
+/*
+ * Idle connections are most of a gateway's memory (S3 in docs/performance.md), so what an
+ * idle one does not use is not allocated: the room Set on the first join, the request cap on
+ * the first request, and the request queue falls back to one shared settled promise.
+ */
 export class Connection {
-  readonly id = randomUUID();
+  /** For logs only: unique within this process. */
+  readonly id = ++connections;
   readonly sessionId = randomUUID();
-  readonly rooms = new Set<string>();
-  readonly typingRooms = new Set<string>();
   userId = '';
   username = '';
   missedPongs = 0;
   private state: 'anonymous' | 'authenticating' | 'ready' | 'closed' = 'anonymous';
-  private queue: Promise<void> = Promise.resolve();
+  private queue = IDLE;
+  private joined: Set<string> | undefined;
   private authTimer: NodeJS.Timeout | undefined;
   private expiryTimer: NodeJS.Timeout | undefined;
-  private readonly cap: WindowCap;
+  private cap: WindowCap | undefined;
 
   constructor(
-    readonly socket: WebSocket,
+    readonly socket: GatewaySocket,
     /** The TCP socket under `socket`: data frames are written to it directly (see TextFrame). */
     private readonly transport: Duplex,
+    /** The client's address, as admitted (per-address cap). */
+    readonly ip: string,
     private readonly ctx: GatewayContext,
+    /** Shared by all connections (one function, not a closure per socket). */
+    private readonly onClosed: (conn: Connection) => void,
   ) {
-    this.cap = ctx.limits.newConnectionCap();
-    socket.on('message', (data, isBinary) => this.onFrame(data as Buffer, isBinary));
-    socket.on('pong', () => (this.missedPongs = 0));
-    socket.on('close', () => this.onClose());
-    socket.on('error', (err) => this.log.debug({ err }, 'socket error'));
+    socket.conn = this;
+    socket.on('message', Connection.onMessage);
+    socket.on('pong', Connection.onPong);
+    socket.on('close', Connection.onSocketClose);
+    socket.on('error', Connection.onSocketError);
     this.authTimer = setTimeout(() => this.close(CLOSE.UNAUTHORIZED, 'login timeout'), ctx.config.AUTH_TIMEOUT_MS);
+  }
+
+  private static onMessage(this: GatewaySocket, data: Buffer, isBinary: boolean) {
+    this.conn?.onFrame(data, isBinary);
+  }
+
+  private static onPong(this: GatewaySocket) {
+    if (this.conn) this.conn.missedPongs = 0;
+  }
+
+  private static onSocketClose(this: GatewaySocket) {
+    this.conn?.onClose();
+  }
+
+  private static onSocketError(this: GatewaySocket, err: Error) {
+    this.conn?.log.debug({ err }, 'socket error');
   }
 
   /**
@@ -64,6 +101,19 @@ export class Connection {
 
   get isReady(): boolean {
     return this.state === 'ready';
+  }
+
+  /** The rooms this connection receives (kept by the hub). */
+  get rooms(): ReadonlySet<string> {
+    return this.joined ?? NO_ROOMS;
+  }
+
+  addRoom(roomId: string): void {
+    (this.joined ??= new Set()).add(roomId);
+  }
+
+  removeRoom(roomId: string): void {
+    if (this.joined?.delete(roomId) && this.joined.size === 0) this.joined = undefined;
   }
 
   /** Writes a ready-made frame; a connection that cannot keep up is closed 1013. */
@@ -100,7 +150,13 @@ export class Connection {
   }
 
   private enqueue(task: () => Promise<void>) {
-    this.queue = this.queue.then(task).catch((err) => this.log.error({ err }, 'request task failed'));
+    const next: Promise<void> = this.queue
+      .then(task)
+      .catch((err) => this.log.error({ err }, 'request task failed'))
+      .then(() => {
+        if (this.queue === next) this.queue = IDLE;
+      });
+    this.queue = next;
   }
 
   private onFrame(data: Buffer, isBinary: boolean) {
@@ -127,7 +183,7 @@ export class Connection {
     const started = performance.now();
     let result = 'ok';
     try {
-      const verdict = this.ctx.limits.check(this.userId, request.type, this.cap);
+      const verdict = this.ctx.limits.check(this.userId, request.type, (this.cap ??= this.ctx.limits.newConnectionCap()));
       if (verdict.closeConn) {
         this.ctx.metrics.rateLimited.inc();
         this.log.warn('request flood: closing');
@@ -211,6 +267,7 @@ export class Connection {
     this.state = 'closed';
     clearTimeout(this.authTimer);
     clearTimeout(this.expiryTimer);
+    this.onClosed(this);
     if (!wasReady) return;
     this.ctx.typing.disconnected(this);
     this.ctx.hub.detach(this);

@@ -14,7 +14,7 @@ import { WebSocketServer } from 'ws';
 import { AppError, ERRORS } from '@chat/contracts';
 import type { Identity } from '../auth/tokens.ts';
 import type { GatewayContext } from '../context.ts';
-import { Connection } from './connection.ts';
+import { Connection, GatewaySocket } from './connection.ts';
 
 function bearer(url: URL, req: IncomingMessage): string | undefined {
   const query = url.searchParams.get('token');
@@ -33,7 +33,8 @@ function refuse(socket: Duplex, err: AppError) {
 
 export function attachWebSocket(http: FastifyInstance, ctx: GatewayContext): { close(): void } {
   // No permessage-deflate (ws's default, pinned): Connection writes ready-made frames (TextFrame).
-  const wss = new WebSocketServer({ noServer: true, maxPayload: ctx.config.MAX_FRAME_BYTES, perMessageDeflate: false });
+  // No clientTracking: ctx.connections tracks them, and ws's own Set costs a close listener each.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: ctx.config.MAX_FRAME_BYTES, perMessageDeflate: false, clientTracking: false, WebSocket: GatewaySocket });
   const perIp = new Map<string, number>();
   const open = ctx.connections;
   const allowedOrigins = ctx.config.ALLOWED_ORIGINS?.split(',').map((o) => o.trim()).filter(Boolean);
@@ -58,16 +59,17 @@ export function attachWebSocket(http: FastifyInstance, ctx: GatewayContext): { c
     }
   }
 
-  function onSocket(ws: import('ws').WebSocket, transport: Duplex, ip: string, identity: Identity | undefined) {
-    const conn = new Connection(ws, transport, ctx);
+  function onClosed(conn: Connection) {
+    if (!open.delete(conn)) return;
+    const n = (perIp.get(conn.ip) ?? 1) - 1;
+    if (n <= 0) perIp.delete(conn.ip);
+    else perIp.set(conn.ip, n);
+  }
+
+  function onSocket(ws: GatewaySocket, transport: Duplex, ip: string, identity: Identity | undefined) {
+    const conn = new Connection(ws, transport, ip, ctx, onClosed);
     perIp.set(ip, (perIp.get(ip) ?? 0) + 1);
     open.add(conn);
-    ws.on('close', () => {
-      open.delete(conn);
-      const n = (perIp.get(ip) ?? 1) - 1;
-      if (n <= 0) perIp.delete(ip);
-      else perIp.set(ip, n);
-    });
     if (identity) conn.loginAtUpgrade(identity);
   }
 
