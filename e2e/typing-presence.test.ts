@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignJWT } from 'jose';
+import { subjects } from '@chat/nats';
 import { startStack, TEST_JWT_SECRET, TestClient, type TestStack } from '@chat/testing';
 
 let stack: TestStack;
@@ -42,6 +43,23 @@ describe('typing', () => {
     // Silent requests answer nothing on success.
     expect(a!.frames.filter((f) => f.ref === undefined && f.type === 'error')).toHaveLength(0);
     await Promise.all([a, b, watcher].map((c) => c!.close()));
+  });
+
+  it("clears a user's typing when another of its tabs sends, and signals nothing for a sender nobody saw typing", async () => {
+    const [a, b] = await roomWith('typing-send', [['ts-a', 0], ['ts-b', 1]]);
+    const aTab = await TestClient.guest(ws(1), 'ts-a');
+    const signals: string[] = [];
+    const sub = stack.gateways[0]!.nc.subscribe(subjects.typingAll, { callback: (_err, msg) => { signals.push(msg.string()); } });
+    await stack.gateways[0]!.nc.flush();
+    await aTab.ok('message.ack', 'message.send', { roomId: 'typing-send', text: 'not typing' });
+    a!.send('typing.start', { roomId: 'typing-send' });
+    await b!.waitForType('typing.update', (d) => d.usersTyping.includes('ts-a'));
+    // The typing.start is the first signal: the send before it published none.
+    expect(signals.map((m) => JSON.parse(m).typing)).toEqual([true]);
+    await aTab.ok('message.ack', 'message.send', { roomId: 'typing-send', text: 'sent from the other tab' });
+    await b!.waitForType('typing.update', (d) => d.roomId === 'typing-send' && d.usersTyping.length === 0);
+    sub.unsubscribe();
+    await Promise.all([a!.close(), b!.close(), aTab.close()]);
   });
 
   it('clears a typist who disconnects', async () => {

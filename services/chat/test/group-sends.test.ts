@@ -2,20 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChatEvent } from '@chat/contracts';
 import { createLogger } from '@chat/logging';
 import { openDatabase, type Database } from '@chat/chat';
+import { startPostgres, type TestPostgres } from '@chat/testing';
 import { createMessageService } from '../src/messages/message-service.ts';
 import { uncachedMembers } from '../src/rooms/member-cache.ts';
 import type { OutboxRow } from '../src/outbox/outbox.ts';
 import { recordingStatements } from './recording-db.ts';
-
-let db: Database;
-beforeAll(async () => {
-  db = await openDatabase({}, createLogger({ service: 'test', level: 'silent' }));
-  await db.exec(`
-    INSERT INTO users VALUES ('u1', 'one', 0), ('u2', 'two', 0), ('u3', 'three', 0);
-    INSERT INTO rooms (room_id, name, kind, created_by, created_at) VALUES ('ra', 'a', 'public', 'u1', 0), ('rb', 'b', 'public', 'u1', 0), ('rp', 'p', 'private', 'u1', 0);
-    INSERT INTO memberships (room_id, user_id, joined_at) VALUES ('ra', 'u1', 0), ('ra', 'u2', 0), ('rb', 'u1', 0), ('rp', 'u1', 0);`);
-});
-afterAll(() => db?.close());
 
 const one = { userId: 'u1', username: 'one' };
 const two = { userId: 'u2', username: 'two' };
@@ -29,83 +20,140 @@ async function sendTogether(messages: MessageService, sends: Array<Parameters<Me
   return results.map((r) => (r.status === 'fulfilled' ? r.value.ack : (r.reason as { code: string }).code));
 }
 
-describe('concurrent sends on PGlite (group commit)', () => {
-  it('numbers them per room in arrival order, refuses non-members, and answers repeated clientMsgIds with the first ack', async () => {
-    const events: OutboxRow[] = [];
-    const messages = createMessageService({ db, members: uncachedMembers, onCommit: () => {}, onSent: (rows) => events.push(...rows) });
-    await messages.send({ actor: one, roomId: 'ra', text: 'before', clientMsgId: 'old' }); // seq 1, alone
-    // They arrive together and share one write (here: a repeated clientMsgId fails the shared
-    // statement, so each then runs alone, in order).
-    const acks = await sendTogether(messages, [
-      { actor: one, roomId: 'ra', text: 'a2' },
-      { actor: two, roomId: 'ra', text: 'a3', clientMsgId: 'dup' },
-      { actor: one, roomId: 'rb', text: 'b1' },
-      { actor: three, roomId: 'ra', text: 'not a member' },
-      { actor: three, roomId: 'rp', text: 'private, not a member' },
-      { actor: two, roomId: 'ra', text: 'a3 again', clientMsgId: 'dup' },
-      { actor: one, roomId: 'ra', text: 'before again', clientMsgId: 'old' },
-      { actor: one, roomId: 'ra', text: "a4 it's" },
-    ]);
-    expect(acks).toMatchObject([
-      { roomId: 'ra', seq: 2 },
-      { roomId: 'ra', seq: 3, clientMsgId: 'dup' },
-      { roomId: 'rb', seq: 1 },
-      'NOT_A_MEMBER',
-      'ROOM_NOT_FOUND',
-      { roomId: 'ra', seq: 3, clientMsgId: 'dup' },
-      { roomId: 'ra', seq: 1, clientMsgId: 'old' },
-      { roomId: 'ra', seq: 4 },
-    ]);
-    expect((acks[5] as { id: string }).id).toBe((acks[1] as { id: string }).id);
+for (const kind of ['pglite', 'postgres'] as const) {
+  describe(`concurrent sends on ${kind} (group commit)`, () => {
+    let db: Database;
+    let pg: TestPostgres | undefined;
+    beforeAll(async () => {
+      if (kind === 'postgres') pg = await startPostgres();
+      db = await openDatabase({ databaseUrl: pg?.url }, createLogger({ service: 'test', level: 'silent' }));
+      await db.exec(`
+        INSERT INTO users VALUES ('u1', 'one', 0), ('u2', 'two', 0), ('u3', 'three', 0);
+        INSERT INTO rooms (room_id, name, kind, created_by, created_at) VALUES ('ra', 'a', 'public', 'u1', 0), ('rb', 'b', 'public', 'u1', 0), ('rp', 'p', 'private', 'u1', 0);
+        INSERT INTO memberships (room_id, user_id, joined_at) VALUES ('ra', 'u1', 0), ('ra', 'u2', 0), ('rb', 'u1', 0), ('rp', 'u1', 0);`);
+    });
+    afterAll(async () => {
+      await db?.close();
+      await pg?.stop();
+    });
 
-    const stored = await db.query<{ room_id: string; seq: number; text: string }>('SELECT room_id, seq, text FROM messages ORDER BY room_id, seq');
-    expect(stored.map((m) => `${m.room_id}:${m.seq}:${m.text}`)).toEqual(['ra:1:before', 'ra:2:a2', 'ra:3:a3', "ra:4:a4 it's", 'rb:1:b1']);
-    const [read] = await db.query<{ last_read_seq: number }>("SELECT last_read_seq FROM memberships WHERE room_id = 'ra' AND user_id = 'u1'");
-    expect(Number(read!.last_read_seq)).toBe(4);
+    /**
+     * The service under test, and the events its sends queued since it was made: the outbox's
+     * rows (no relay runs here), which on PGlite must also be exactly the rows handed over.
+     */
+    async function serviceOn(target: Database) {
+      const [top] = await db.query<{ id: number | null }>('SELECT max(id) AS id FROM outbox');
+      const since = Number(top?.id ?? 0);
+      const handed: OutboxRow[] = [];
+      const messages = createMessageService({ db: target, members: uncachedMembers, onCommit: () => {}, ...(kind === 'pglite' ? { onSent: (rows: OutboxRow[]) => handed.push(...rows) } : {}) });
+      const events = async () => {
+        const rows = (await db.query<OutboxRow>('SELECT id, event_id, subject, payload FROM outbox WHERE id > $1 ORDER BY id', [since])).map((r) => ({ ...r, id: Number(r.id) }));
+        if (kind === 'pglite') expect(handed).toEqual(rows);
+        return rows;
+      };
+      return { messages, events };
+    }
 
-    // One event per stored message, handed over in outbox-id order, each with its own seq, id and timestamp.
-    expect(events.map((e) => e.id)).toEqual([...events.map((e) => e.id)].sort((a, b) => a - b));
-    const sent = events.map((e) => ChatEvent.parse(JSON.parse(e.payload))).map((e) => (e.type === 'chat.message.sent.v1' ? e.data.message : undefined));
-    expect(sent.map((m) => `${m?.roomId}:${m?.seq}:${m?.text}`)).toEqual(['ra:1:before', 'ra:2:a2', 'ra:3:a3', 'rb:1:b1', "ra:4:a4 it's"]);
-    expect(sent.find((m) => m?.text === 'a3')).toMatchObject({ id: (acks[1] as { id: string }).id, timestamp: (acks[1] as { timestamp: number }).timestamp, clientMsgId: 'dup' });
+    it('numbers them per room in arrival order, refuses non-members, and answers repeated clientMsgIds with the first ack', async () => {
+      const { messages, events: queued } = await serviceOn(db);
+      await messages.send({ actor: one, roomId: 'ra', text: 'before', clientMsgId: 'old' }); // seq 1, alone
+      // They arrive together and share one write (here: a repeated clientMsgId fails the shared
+      // statement, so each then runs alone, in order).
+      const acks = await sendTogether(messages, [
+        { actor: one, roomId: 'ra', text: 'a2' },
+        { actor: two, roomId: 'ra', text: 'a3', clientMsgId: 'dup' },
+        { actor: one, roomId: 'rb', text: 'b1' },
+        { actor: three, roomId: 'ra', text: 'not a member' },
+        { actor: three, roomId: 'rp', text: 'private, not a member' },
+        { actor: two, roomId: 'ra', text: 'a3 again', clientMsgId: 'dup' },
+        { actor: one, roomId: 'ra', text: 'before again', clientMsgId: 'old' },
+        { actor: one, roomId: 'ra', text: "a4 it's" },
+      ]);
+      expect(acks).toMatchObject([
+        { roomId: 'ra', seq: 2 },
+        { roomId: 'ra', seq: 3, clientMsgId: 'dup' },
+        { roomId: 'rb', seq: 1 },
+        'NOT_A_MEMBER',
+        'ROOM_NOT_FOUND',
+        { roomId: 'ra', seq: 3, clientMsgId: 'dup' },
+        { roomId: 'ra', seq: 1, clientMsgId: 'old' },
+        { roomId: 'ra', seq: 4 },
+      ]);
+      expect((acks[5] as { id: string }).id).toBe((acks[1] as { id: string }).id);
+
+      const stored = await db.query<{ room_id: string; seq: number; text: string }>('SELECT room_id, seq, text FROM messages ORDER BY room_id, seq');
+      expect(stored.map((m) => `${m.room_id}:${m.seq}:${m.text}`)).toEqual(['ra:1:before', 'ra:2:a2', 'ra:3:a3', "ra:4:a4 it's", 'rb:1:b1']);
+      const [read] = await db.query<{ last_read_seq: number }>("SELECT last_read_seq FROM memberships WHERE room_id = 'ra' AND user_id = 'u1'");
+      expect(Number(read!.last_read_seq)).toBe(4);
+
+      // One event per stored message, handed over in outbox-id order, each with its own seq, id and timestamp.
+      const events = await queued();
+      expect(events.map((e) => e.id)).toEqual([...events.map((e) => e.id)].sort((a, b) => a - b));
+      const sent = events.map((e) => ChatEvent.parse(JSON.parse(e.payload))).map((e) => (e.type === 'chat.message.sent.v1' ? e.data.message : undefined));
+      expect(sent.map((m) => `${m?.roomId}:${m?.seq}:${m?.text}`)).toEqual(['ra:1:before', 'ra:2:a2', 'ra:3:a3', 'rb:1:b1', "ra:4:a4 it's"]);
+      expect(sent.find((m) => m?.text === 'a3')).toMatchObject({ id: (acks[1] as { id: string }).id, timestamp: (acks[1] as { timestamp: number }).timestamp, clientMsgId: 'dup' });
+    });
+
+    it('stores a batch in one statement: numbered per room in arrival order, refusals and repeats answered each', async () => {
+      const { db: counted, ran } = recordingStatements(db);
+      const { messages, events: queued } = await serviceOn(counted);
+      const first = await messages.send({ actor: two, roomId: 'ra', text: 'first', clientMsgId: 'again' }); // alone
+      const acks = await sendTogether(messages, [
+        { actor: one, roomId: 'rb', text: 'b2' },
+        { actor: two, roomId: 'ra', text: 'a6' },
+        { actor: three, roomId: 'ra', text: 'not a member' },
+        { actor: one, roomId: 'ra', text: 'a7', clientMsgId: 'fresh' },
+        { actor: two, roomId: 'ra', text: 'first, repeated', clientMsgId: 'again' },
+        { actor: one, roomId: 'nowhere', text: 'no such room' },
+        { actor: one, roomId: 'rb', text: 'b3 \'quoted\' "json" \\ back' },
+      ]);
+      const statements = ran.map((r) => r.name);
+      // The seven arrive together: the first may go alone (whether it waits for company depends on
+      // how long ago the send before it came), the rest share one statement; the two refused ones
+      // are then looked up to name their error.
+      expect(statements.filter((name) => name === 'chat_send_batch')).toHaveLength(1);
+      expect(statements.slice(-3)).toEqual(['chat_send_batch', 'chat_room_for', 'chat_room_for']);
+      expect(acks).toMatchObject([
+        { roomId: 'rb', seq: 2 },
+        { roomId: 'ra', seq: 6 },
+        'NOT_A_MEMBER',
+        { roomId: 'ra', seq: 7, clientMsgId: 'fresh' },
+        { roomId: 'ra', seq: 5, clientMsgId: 'again', id: first.ack.id, timestamp: first.ack.timestamp },
+        'ROOM_NOT_FOUND',
+        { roomId: 'rb', seq: 3 },
+      ]);
+      const stored = await db.query<{ room_id: string; seq: number; text: string }>("SELECT room_id, seq, text FROM messages WHERE seq >= 5 OR room_id = 'rb' ORDER BY room_id, seq");
+      expect(stored.map((m) => `${m.room_id}:${m.seq}:${m.text}`)).toEqual(['ra:5:first', 'ra:6:a6', 'ra:7:a7', 'rb:1:b1', 'rb:2:b2', 'rb:3:b3 \'quoted\' "json" \\ back']);
+      const reads = await db.query<{ user_id: string; last_read_seq: number }>("SELECT user_id, last_read_seq FROM memberships WHERE room_id = 'ra' ORDER BY user_id");
+      expect(reads.map((r) => `${r.user_id}:${r.last_read_seq}`)).toEqual(['u1:7', 'u2:6']);
+      // An event per stored message (none for the repeat), in outbox-id order, each with its seq written in.
+      const events = await queued();
+      expect(events.map((e) => e.id)).toEqual([...events.map((e) => e.id)].sort((a, b) => a - b));
+      const sent = events.map((e) => ChatEvent.parse(JSON.parse(e.payload))).map((e) => (e.type === 'chat.message.sent.v1' ? e.data.message : undefined));
+      expect(sent.map((m) => `${m?.roomId}:${m?.seq}:${m?.text}`)).toEqual(['ra:5:first', 'rb:2:b2', 'ra:6:a6', 'ra:7:a7', 'rb:3:b3 \'quoted\' "json" \\ back']);
+    });
+
+    if (kind === 'postgres') {
+      it('numbers two replicas\' concurrent batches without gaps, repeats or deadlocks', async () => {
+        const replicas = [createMessageService({ db, members: uncachedMembers, onCommit: () => {} }), createMessageService({ db, members: uncachedMembers, onCommit: () => {} })];
+        const deadlocks = async () => Number((await db.query<{ n: number }>('SELECT deadlocks AS n FROM pg_stat_database WHERE datname = current_database()'))[0]!.n);
+        const [before] = await db.query<{ ra: number; rb: number }>("SELECT (SELECT last_seq FROM rooms WHERE room_id = 'ra') AS ra, (SELECT last_seq FROM rooms WHERE room_id = 'rb') AS rb");
+        const deadlocksBefore = await deadlocks();
+        // Each round, the replicas get batches naming both rooms in opposite orders.
+        const acks: Array<Awaited<ReturnType<typeof sendTogether>>[number]> = [];
+        for (let round = 0; round < 20; round++) {
+          const [ab, ba] = await Promise.all([
+            sendTogether(replicas[0]!, [{ actor: one, roomId: 'ra', text: `r${round} a` }, { actor: one, roomId: 'rb', text: `r${round} b` }, { actor: one, roomId: 'ra', text: `r${round} a2` }]),
+            sendTogether(replicas[1]!, [{ actor: one, roomId: 'rb', text: `r${round} b'` }, { actor: one, roomId: 'ra', text: `r${round} a'` }, { actor: one, roomId: 'rb', text: `r${round} b2'` }]),
+          ]);
+          acks.push(...ab, ...ba);
+        }
+        const seqsOf = (roomId: string) => acks.flatMap((a) => (typeof a === 'object' && a.roomId === roomId ? [a.seq] : [])).sort((x, y) => x - y);
+        const from = (n: number, count: number) => Array.from({ length: count }, (_, i) => n + 1 + i);
+        expect(seqsOf('ra')).toEqual(from(Number(before!.ra), 60));
+        expect(seqsOf('rb')).toEqual(from(Number(before!.rb), 60));
+        expect(await deadlocks()).toBe(deadlocksBefore);
+      });
+    }
   });
-
-  it('stores a batch in one statement: numbered per room in arrival order, refusals and repeats answered each', async () => {
-    const { db: counted, ran } = recordingStatements(db);
-    const events: OutboxRow[] = [];
-    const messages = createMessageService({ db: counted, members: uncachedMembers, onCommit: () => {}, onSent: (rows) => events.push(...rows) });
-    const first = await messages.send({ actor: two, roomId: 'ra', text: 'first', clientMsgId: 'again' }); // alone
-    const acks = await sendTogether(messages, [
-      { actor: one, roomId: 'rb', text: 'b2' },
-      { actor: two, roomId: 'ra', text: 'a6' },
-      { actor: three, roomId: 'ra', text: 'not a member' },
-      { actor: one, roomId: 'ra', text: 'a7', clientMsgId: 'fresh' },
-      { actor: two, roomId: 'ra', text: 'first, repeated', clientMsgId: 'again' },
-      { actor: one, roomId: 'nowhere', text: 'no such room' },
-      { actor: one, roomId: 'rb', text: 'b3 \'quoted\' "json" \\ back' },
-    ]);
-    const statements = ran.map((r) => r.name);
-    // The seven arrive together: the first may go alone (whether it waits for company depends on
-    // how long ago the send before it came), the rest share one statement; the two refused ones
-    // are then looked up to name their error.
-    expect(statements.filter((name) => name === 'chat_send_batch')).toHaveLength(1);
-    expect(statements.slice(-3)).toEqual(['chat_send_batch', 'chat_room_for', 'chat_room_for']);
-    expect(acks).toMatchObject([
-      { roomId: 'rb', seq: 2 },
-      { roomId: 'ra', seq: 6 },
-      'NOT_A_MEMBER',
-      { roomId: 'ra', seq: 7, clientMsgId: 'fresh' },
-      { roomId: 'ra', seq: 5, clientMsgId: 'again', id: first.ack.id, timestamp: first.ack.timestamp },
-      'ROOM_NOT_FOUND',
-      { roomId: 'rb', seq: 3 },
-    ]);
-    const stored = await db.query<{ room_id: string; seq: number; text: string }>("SELECT room_id, seq, text FROM messages WHERE seq >= 5 OR room_id = 'rb' ORDER BY room_id, seq");
-    expect(stored.map((m) => `${m.room_id}:${m.seq}:${m.text}`)).toEqual(['ra:5:first', 'ra:6:a6', 'ra:7:a7', 'rb:1:b1', 'rb:2:b2', 'rb:3:b3 \'quoted\' "json" \\ back']);
-    const reads = await db.query<{ user_id: string; last_read_seq: number }>("SELECT user_id, last_read_seq FROM memberships WHERE room_id = 'ra' ORDER BY user_id");
-    expect(reads.map((r) => `${r.user_id}:${r.last_read_seq}`)).toEqual(['u1:7', 'u2:6']);
-    // An event per stored message (none for the repeat), in outbox-id order, each with its seq written in.
-    expect(events.map((e) => e.id)).toEqual([...events.map((e) => e.id)].sort((a, b) => a - b));
-    const sent = events.map((e) => ChatEvent.parse(JSON.parse(e.payload))).map((e) => (e.type === 'chat.message.sent.v1' ? e.data.message : undefined));
-    expect(sent.map((m) => `${m?.roomId}:${m?.seq}:${m?.text}`)).toEqual(['ra:5:first', 'rb:2:b2', 'ra:6:a6', 'ra:7:a7', 'rb:3:b3 \'quoted\' "json" \\ back']);
-  });
-});
+}

@@ -75,8 +75,14 @@ export function createTyping(deps: {
   return {
     start: (conn: TypingConn, roomId: string) => signal(conn, roomId, true),
     stop: (conn: TypingConn, roomId: string) => signal(conn, roomId, false),
-    /** Sending a message ends the user's typing there, whichever connection typed. */
-    sent: (conn: TypingConn, roomId: string) => signal(conn, roomId, false, true),
+    /**
+     * Sending a message ends the user's typing there, whichever connection typed. Every
+     * gateway keeps the same list, so a sender nobody sees typing costs no signal (it was one
+     * NATS message per send, to every gateway).
+     */
+    sent(conn: TypingConn, roomId: string) {
+      if (rooms.get(roomId)?.has(conn.username) || typingIn.get(conn)?.has(roomId)) signal(conn, roomId, false, true);
+    },
     disconnected(conn: TypingConn) {
       for (const roomId of [...(typingIn.get(conn) ?? [])]) signal(conn, roomId, false);
     },
