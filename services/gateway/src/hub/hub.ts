@@ -16,6 +16,7 @@ import type { Logger } from '@chat/logging';
 import type { ChatClient } from '@chat/nats';
 import { subjects, subjectToken } from '@chat/nats';
 import { TextFrame, type Payload } from '../ws/text-frame.ts';
+import { OneOrManyMap } from '../one-or-many.ts';
 import { createRecentIds } from './recent-ids.ts';
 import { RoomFeed, type FeedConn } from './room-feed.ts';
 
@@ -38,12 +39,8 @@ export function createHub<C extends HubConn>(deps: {
 }) {
   const log = deps.log.child({ module: 'hub' });
   const feeds = new Map<string, { feed: RoomFeed<C>; sub: Subscription }>();
-  /**
-   * Local connections by the user's subject token (the last token of fanout.user.<token>):
-   * the connection itself, or a Set for a user with several here (an empty Set alone is
-   * ~150 bytes, and most users hold one connection).
-   */
-  const users = new Map<string, C | Set<C>>();
+  /** Local connections by the user's subject token (the last token of fanout.user.<token>). */
+  const users = new OneOrManyMap<string, C>();
   const userPrefix = subjects.fanoutUserAll.length - 1;
   const conns = new Set<C>();
   const recent = createRecentIds(20_000);
@@ -103,8 +100,8 @@ export function createHub<C extends HubConn>(deps: {
   }
 
   function onUserMessage(msg: Msg) {
-    const local = localConns(msg.subject.slice(userPrefix));
-    if (local.size === 0 || !firstSighting(msg)) return;
+    const local = users.get(msg.subject.slice(userPrefix));
+    if (local.length === 0 || !firstSighting(msg)) return;
     const kind = msg.headers?.get('k') as FanoutKind | undefined;
     if (kind === 'user-add') {
       const add = msg.json<UserAdd>();
@@ -129,10 +126,6 @@ export function createHub<C extends HubConn>(deps: {
       if (!err) onUserMessage(msg);
     },
   });
-  function localConns(token: string): ReadonlySet<C> {
-    const held = users.get(token);
-    return held === undefined ? new Set() : held instanceof Set ? held : new Set([held]);
-  }
 
   const allSub = deps.nc.subscribe(subjects.fanoutAll, {
     callback: (err, msg) => {
@@ -147,33 +140,23 @@ export function createHub<C extends HubConn>(deps: {
     /** A logged-in connection and the rooms it belongs to, with the seq its snapshot saw. */
     attach(conn: C, rooms: Array<{ roomId: string; lastSeq: number }>) {
       conns.add(conn);
-      const token = subjectToken(conn.userId);
-      const held = users.get(token);
-      if (held === undefined) users.set(token, conn);
-      else if (held instanceof Set) held.add(conn);
-      else users.set(token, new Set([held, conn]));
+      users.add(subjectToken(conn.userId), conn);
       for (const room of rooms) joinRoom(conn, room.roomId, room.lastSeq);
     },
     detach(conn: C) {
       if (!conns.delete(conn)) return;
       for (const roomId of [...conn.rooms]) leaveRoom(conn, roomId);
-      const token = subjectToken(conn.userId);
-      const held = users.get(token);
-      if (held === conn) users.delete(token);
-      else if (held instanceof Set) {
-        held.delete(conn);
-        if (held.size === 1) users.set(token, held.values().next().value!);
-      }
+      users.removeWhere(subjectToken(conn.userId), (c) => c === conn);
     },
     /** Puts every local connection of a user in a room (a join, create or DM reply). */
     addUserToRoom(userId: string, roomId: string, floor: number) {
-      for (const conn of localConns(subjectToken(userId))) joinRoom(conn, roomId, floor);
+      for (const conn of users.get(subjectToken(userId))) joinRoom(conn, roomId, floor);
     },
     removeUserFromRoom(userId: string, roomId: string) {
-      for (const conn of localConns(subjectToken(userId))) leaveRoom(conn, roomId);
+      for (const conn of users.get(subjectToken(userId))) leaveRoom(conn, roomId);
     },
-    connsOfUser(userId: string): ReadonlySet<C> {
-      return localConns(subjectToken(userId));
+    connsOfUser(userId: string): readonly C[] {
+      return users.get(subjectToken(userId));
     },
     membersOf(roomId: string): ReadonlySet<C> {
       return feeds.get(roomId)?.feed.members ?? new Set();

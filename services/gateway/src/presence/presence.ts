@@ -61,7 +61,7 @@ export async function createPresence(deps: {
   serverId: string;
   graceMs: number;
   awayAfterMs: number;
-  connsOfUser: (userId: string) => ReadonlySet<PresenceConn>;
+  connsOfUser: (userId: string) => readonly PresenceConn[];
   membersOf: (roomId: string) => ReadonlySet<PresenceConn>;
 }) {
   const log = deps.log.child({ module: 'presence' });
@@ -220,10 +220,10 @@ export async function createPresence(deps: {
 
     disconnected(conn: PresenceConn) {
       const user = local.get(conn.userId);
-      if (!user || deps.connsOfUser(conn.userId).size > 0) return;
+      if (!user || deps.connsOfUser(conn.userId).length > 0) return;
       clearTimeout(user.graceTimer);
       user.graceTimer = setTimeout(async () => {
-        if (local.get(conn.userId) !== user || deps.connsOfUser(conn.userId).size > 0) return;
+        if (local.get(conn.userId) !== user || deps.connsOfUser(conn.userId).length > 0) return;
         local.delete(conn.userId);
         state.remove(conn.userId, deps.serverId);
         await kv.delete(keyOf(conn.userId, deps.serverId)).catch(() => {});
