@@ -26,10 +26,8 @@ export type Outcome<R> = { ok: true; value: R } | { ok: false; error: unknown };
 
 export function createGroupCommit<I, R>(deps: {
   maxBatch: number;
-  /** How long a request that finds the writer idle waits for company, when requests are coming fast. */
+  /** How long a request that finds the writer idle waits for company, when requests come faster than one per gatherMs. */
   gatherMs: number;
-  /** "Fast": the running mean of the gaps between requests is below this (default gatherMs). */
-  busyGapMs?: number;
   /** Milliseconds on a monotonic clock; tests pass their own. */
   now?: () => number;
   /** One item, atomic on its own. */
@@ -87,7 +85,7 @@ export function createGroupCommit<I, R>(deps: {
         meanGapMs += GAP_WEIGHT * (Math.min(arrival - lastArrival, IDLE_GAP_MS) - meanGapMs);
         lastArrival = arrival;
         if (draining) return;
-        if (meanGapMs >= (deps.busyGapMs ?? deps.gatherMs)) return void drain();
+        if (meanGapMs >= deps.gatherMs) return void drain();
         draining = true; // the drain picks up everything queued meanwhile
         setTimeout(() => void drain(), deps.gatherMs);
       });
