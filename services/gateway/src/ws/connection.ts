@@ -23,6 +23,7 @@ import type { GatewayContext } from '../context.ts';
 import type { WindowCap } from '../limits/window-cap.ts';
 import { handleRequest } from './handlers.ts';
 import { TextFrame, type Payload } from './text-frame.ts';
+import { TurnWrites } from './turn-writes.ts';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const NO_ROOMS: ReadonlySet<string> = new Set();
@@ -116,7 +117,10 @@ export class Connection {
     if (this.joined?.delete(roomId) && this.joined.size === 0) this.joined = undefined;
   }
 
-  /** Writes a ready-made frame; a connection that cannot keep up is closed 1013. */
+  /**
+   * Sends a ready-made frame; a connection that cannot keep up is closed 1013. The frame is
+   * written when this turn of the event loop ends, with the others this connection got in it.
+   */
   sendRaw(payload: Payload): void {
     if (this.socket.readyState !== this.socket.OPEN) return;
     if (this.socket.bufferedAmount > this.ctx.config.MAX_BUFFERED_BYTES) {
@@ -126,9 +130,13 @@ export class Connection {
       return;
     }
     // Framed here rather than by ws.send: one write per frame instead of cork, two writes, uncork.
-    this.transport.write(TextFrame.of(payload).bytes);
+    Connection.writes.add(this, TextFrame.of(payload).bytes);
     this.ctx.metrics.sent.frames += 1;
   }
+
+  private static readonly writes = new TurnWrites<Connection>((conn, bytes) => {
+    if (conn.socket.readyState === conn.socket.OPEN) conn.transport.write(bytes);
+  });
 
   send<T extends ServerFrameType>(type: T, data: ServerFrameData[T], ref?: string): void {
     this.sendRaw(encodeFrame(type, data, ref));
@@ -140,6 +148,7 @@ export class Connection {
 
   close(code: number, reason: string): void {
     if (this.socket.readyState === this.socket.CLOSED || this.socket.readyState === this.socket.CLOSING) return;
+    Connection.writes.flush(this); // what was sent before the close (an error saying why) goes first
     this.socket.close(code, reason);
   }
 
