@@ -129,7 +129,7 @@ export class Connection {
       this.close(CLOSE.TRY_AGAIN_LATER, 'too slow: recover with room.join {since}');
       return;
     }
-    // Framed here rather than by ws.send: one write per frame instead of cork, two writes, uncork.
+    // Framed here rather than by ws.send (cork, two writes, uncork per frame); TurnWrites writes.
     Connection.writes.add(this, TextFrame.of(payload).bytes);
     this.ctx.metrics.sent.frames += 1;
   }
