@@ -58,6 +58,21 @@ describe('outages', () => {
     await Promise.all([a.close(), loginDuringOutage.close()]);
   });
 
+  it('does not cut a login the chat service is slow to answer, and gives a refused one a fresh login window', async () => {
+    // The chat timeout is longer than the login deadline: the answer can only arrive if the
+    // deadline stopped while the login was in flight.
+    const slow = await startGateway(nats.url, { CHAT_TIMEOUT_MS: '1200', AUTH_TIMEOUT_MS: '600' });
+    const c = await TestClient.connect(slow.wsUrl);
+    chat.child.kill('SIGSTOP');
+    try {
+      expect(await c.request('auth.login', { username: 'slow-login' })).toMatchObject({ type: 'auth.error', data: { code: 'UNAVAILABLE' } });
+      expect(await c.closed).toMatchObject({ code: 4401 }); // no retry within the new window
+    } finally {
+      chat.child.kill('SIGCONT');
+      await slow.stop();
+    }
+  });
+
   it('answers UNAVAILABLE while NATS is down, says so in /ready, and reconnects by itself', async () => {
     const a = await TestClient.guest(gateway.wsUrl, 'n-a');
     await a.ok('room.joined', 'room.join', { roomId: 'outage' });

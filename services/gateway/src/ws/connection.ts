@@ -73,7 +73,18 @@ export class Connection {
     socket.on('pong', Connection.onPong);
     socket.on('close', Connection.onSocketClose);
     socket.on('error', Connection.onSocketError);
-    this.authTimer = setTimeout(() => this.close(CLOSE.UNAUTHORIZED, 'login timeout'), ctx.config.AUTH_TIMEOUT_MS);
+    this.armLoginTimer();
+  }
+
+  /**
+   * The login deadline is for clients that never log in. It stops while the server works on a
+   * login and starts again if the server could not finish it: in a reconnect storm a login
+   * queued behind thousands of others used to be cut at 10 s with its work done for nothing,
+   * and the client reconnected and queued again.
+   */
+  private armLoginTimer() {
+    clearTimeout(this.authTimer);
+    this.authTimer = setTimeout(() => this.close(CLOSE.UNAUTHORIZED, 'login timeout'), this.ctx.config.AUTH_TIMEOUT_MS);
   }
 
   private static onMessage(this: GatewaySocket, data: Buffer, isBinary: boolean) {
@@ -244,16 +255,17 @@ export class Connection {
       return this.close(CLOSE.UNAUTHORIZED, 'token expired');
     }
     let rooms;
+    clearTimeout(this.authTimer);
     try {
       ({ rooms } = await this.ctx.chat('session.open', { userId: identity.userId, username: identity.username }));
     } catch (err) {
       const appErr = toAppError(err);
       this.state = 'anonymous';
+      if (this.socket.readyState === this.socket.OPEN) this.armLoginTimer();
       this.ctx.metrics.logins.inc({ result: appErr.code });
       return this.send('auth.error', { code: appErr.code, message: appErr.message }, ref);
     }
     if (this.socket.readyState !== this.socket.OPEN) return;
-    clearTimeout(this.authTimer);
     this.authTimer = undefined; // a spent timer is still ~200 bytes an idle connection would keep
     this.userId = identity.userId;
     this.username = identity.username;
