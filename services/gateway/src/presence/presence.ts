@@ -111,11 +111,13 @@ export async function createPresence(deps: {
     await kv.put(keyOf(user.entry.userId, deps.serverId), JSON.stringify(user.entry)).catch((err) => log.warn({ err }, 'presence claim failed'));
   }
 
+  /** A connected user's connections hold its rooms (from the login on); asks chat only for a user who has gone. */
   async function roomsOf(userId: string): Promise<string[]> {
+    const conns = deps.connsOfUser(userId);
+    if (conns.length === 0) return (await deps.chat('user.rooms', { userId }).catch(() => ({ roomIds: [] as string[] }))).roomIds;
     const rooms = new Set<string>();
-    for (const conn of deps.connsOfUser(userId)) for (const r of conn.rooms) rooms.add(r);
-    if (rooms.size > 0) return [...rooms];
-    return (await deps.chat('user.rooms', { userId }).catch(() => ({ roomIds: [] as string[] }))).roomIds;
+    for (const conn of conns) for (const r of conn.rooms) rooms.add(r);
+    return [...rooms];
   }
 
   async function announce(userId: string, username: string, status: PresenceStatus, lastSeen?: number) {
