@@ -1,17 +1,21 @@
 /**
  * The benchmark, one command: `npx tsx bench/run.ts [--scenario S1[,S2...]] [--smoke]
- * [--workers N] [--no-pin] [--verbose] [--profile] [--out DIR]`.
+ * [--workers N] [--no-pin] [--verbose] [--profile] [--out DIR] [--rates R1,R2...]
+ * [--targets reference,stack,stack-2gw,stack-pg]`.
  *
  * Runs each scenario against the reference server and the stack (both started here as child
  * processes), writes bench/results/<date>-<scenario>.json, bench/results/summary.md and an SVG
  * chart for the scenarios that step the load. `--smoke` runs every scenario tiny (a
  * functional check of the harness, not a measurement) and writes to bench/results/smoke/.
+ * `--rates` measures S2/S4 at those fixed rates instead of the ramp, `--targets` runs only
+ * those targets; such partial runs write to a new folder under the OS's temp dir.
  *
  * With taskset, this process re-runs itself pinned to core 1 (the generator) and starts the
  * servers pinned to core 0, so neither steals the other's core.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpus, loadavg, tmpdir } from 'node:os';
+import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compare, latestFiles, writeChart, writeScenarioFile, writeSummary, type RunMeta } from './report.ts';
@@ -28,6 +32,8 @@ const { values } = parseArgs({
     verbose: { type: 'boolean', default: false },
     out: { type: 'string' },
     profile: { type: 'boolean', default: false },
+    rates: { type: 'string' },
+    targets: { type: 'string' },
   },
 });
 const pin = HAS_TASKSET && !values['no-pin'] && process.env.BENCH_PIN !== '0';
@@ -43,9 +49,22 @@ if (defs.length === 0) {
   console.error(`unknown scenario ${values.scenario}; known: ${SCENARIOS.map((d) => d.id).join(', ')}`);
   process.exit(2);
 }
+const rates = values.rates?.split(',').map(Number);
+if (rates && (rates.length === 0 || rates.some((r) => !Number.isInteger(r) || r <= 0))) {
+  console.error(`--rates takes positive whole msg/s, comma-separated (got ${values.rates})`);
+  process.exit(2);
+}
+const targetIds = values.targets?.split(',').map((t) => t.trim());
+const runs = defs.map((d) => ({ ...d, targets: d.targets.filter((t) => !targetIds || targetIds.includes(t)) })).filter((d) => d.targets.length > 0);
+if (runs.length === 0) {
+  console.error(`no scenario runs against ${values.targets}; targets: reference, stack, stack-2gw (S6), stack-pg (S4)`);
+  process.exit(2);
+}
 const smoke = values.smoke ?? false;
 const workers = values.workers ? Number(values.workers) : 2;
-const outDir = values.out ?? join(ROOT, 'bench', 'results', ...(smoke ? ['smoke'] : []));
+// A partial run (fixed rates, some targets) must not replace the full run's files.
+const partial = rates !== undefined || targetIds !== undefined;
+const outDir = values.out ?? (partial ? mkdtempSync(join(tmpdir(), 'chat-bench-')) : join(ROOT, 'bench', 'results', ...(smoke ? ['smoke'] : [])));
 const log = (line: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
 
 const git = (args: string[]) => {
@@ -78,10 +97,10 @@ process.on('SIGTERM', stopping);
 const done = new Map<ScenarioId, ScenarioResult[]>();
 let failed = 0;
 try {
-  for (const def of defs) {
+  for (const def of runs) {
     const m = meta();
     log(`${def.id} ${def.title}${smoke ? ' (smoke)' : ''}: ${m.pinning}`);
-    const results = await runScenario(def, pool, { smoke, workers, log });
+    const results = await runScenario(def, pool, { smoke, workers, rates, log });
     done.set(def.id, results);
     if (results.some((r) => r.checks.some((c) => c.name === 'completed' && !c.ok))) failed = 1;
     m.loadAvgAfter = loadavg();

@@ -16,6 +16,8 @@ export interface ScenarioOptions {
   smoke?: boolean;
   /** Generator worker threads (default 2). */
   workers?: number;
+  /** S2/S4: measure these fixed rates (msg/s), one step each, instead of the ramp. */
+  rates?: number[];
   log?: (line: string) => void;
 }
 
@@ -189,7 +191,7 @@ export async function rampAndBisect(
   gen: LoadGenerator,
   target: Target,
   result: ScenarioResult,
-  opts: { startRate: number; maxSteps: number; stepMs: number; members: Map<string, number>; ok: (s: LoadStep) => boolean; bisect: boolean; log?: (line: string) => void },
+  opts: { startRate: number; maxSteps: number; stepMs: number; members: Map<string, number>; ok: (s: LoadStep) => boolean; bisect: boolean; rates?: number[]; log?: (line: string) => void },
 ): Promise<{ good?: LoadStep; bad?: LoadStep }> {
   let good: LoadStep | undefined;
   let bad: LoadStep | undefined;
@@ -199,6 +201,15 @@ export async function rampAndBisect(
     result.steps.push(s);
     return s;
   };
+  if (opts.rates) {
+    // Fixed rates compare one load over time (or code against code); a failed step does not end them.
+    for (const rate of opts.rates) {
+      const s = await step(rate);
+      if (opts.ok(s)) good = s;
+      else bad = s;
+    }
+    return { good, bad };
+  }
   for (let i = 0, rate = opts.startRate; i < opts.maxSteps; i++, rate *= 2) {
     const s = await step(rate);
     if (!opts.ok(s)) {

@@ -65,6 +65,13 @@ describe('bench harness, smoke size', () => {
     }, 60_000);
   }
 
+  it('measures S4 at the given fixed rates, in their order, instead of the ramp', async () => {
+    const s4 = SCENARIOS.find((d) => d.id === 'S4')!;
+    const [r] = await runScenario({ ...s4, targets: ['reference'] }, pool, { smoke: true, rates: [30, 20] });
+    expect(r!.steps.map((s) => s.offeredMsgsPerSec)).toEqual([30, 20]);
+    expect(r!.steps.every((s) => s.acked === s.sent && s.lost === 0)).toBe(true);
+  }, 60_000);
+
   it('writes a result file, a summary table and a chart', () => {
     const dir = mkdtempSync(join(tmpdir(), 'bench-report-'));
     try {
