@@ -55,6 +55,15 @@ if (rates && (rates.length === 0 || rates.some((r) => !Number.isInteger(r) || r 
   process.exit(2);
 }
 const targetIds = values.targets?.split(',').map((t) => t.trim());
+const unknownTarget = targetIds?.find((t) => !SCENARIOS.some((d) => (d.targets as string[]).includes(t)));
+if (unknownTarget !== undefined) {
+  console.error(`unknown target ${unknownTarget}; targets: reference, stack, stack-2gw (S6), stack-pg (S4)`);
+  process.exit(2);
+}
+if (rates && !defs.some((d) => d.id === 'S2' || d.id === 'S4')) {
+  console.error('--rates applies to S2 and S4 only');
+  process.exit(2);
+}
 const runs = defs.map((d) => ({ ...d, targets: d.targets.filter((t) => !targetIds || targetIds.includes(t)) })).filter((d) => d.targets.length > 0);
 if (runs.length === 0) {
   console.error(`no scenario runs against ${values.targets}; targets: reference, stack, stack-2gw (S6), stack-pg (S4)`);

@@ -181,6 +181,8 @@ export async function measureStep(gen: LoadGenerator, target: Target, opts: { ra
 }
 
 const BISECTION_STEPS = 3;
+/** After a failed step: let its backlog drain before the next one is measured. */
+const drainPause = () => new Promise((r) => setTimeout(r, 5000));
 
 /**
  * The stepped load of S2 and S4: the rate doubles from `startRate` each step until a step is
@@ -204,6 +206,7 @@ export async function rampAndBisect(
   if (opts.rates) {
     // Fixed rates compare one load over time (or code against code); a failed step does not end them.
     for (const rate of opts.rates) {
+      if (bad && bad === result.steps.at(-1)) await drainPause();
       const s = await step(rate);
       if (opts.ok(s)) good = s;
       else bad = s;
@@ -222,7 +225,7 @@ export async function rampAndBisect(
   // answers fell on the same grid (500 vs 1,000, 600 vs 1,200 msg/s) and the ratio could not
   // tell 0.49x from 0.55x.
   for (let probe = 0; probe < BISECTION_STEPS && opts.bisect && good && bad; probe++) {
-    await new Promise((r) => setTimeout(r, 5000)); // let the failed step's backlog drain
+    await drainPause();
     const s = await step(Math.round((good.offeredMsgsPerSec + bad.offeredMsgsPerSec) / 2));
     if (opts.ok(s)) good = s;
     else bad = s;
