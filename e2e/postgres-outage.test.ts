@@ -17,14 +17,13 @@ it('answers UNAVAILABLE while PostgreSQL is down, applies nothing, and recovers 
   const a = await TestClient.guest(gw.wsUrl, 'pgo-a');
   await a.ok('room.created', 'room.create', { roomId: 'pg-outage' });
   await a.ok('message.ack', 'message.send', { roomId: 'pg-outage', text: 'before' });
-  const stopped = pg.restart(); // stops now, starts again below
-  await new Promise<void>((resolve) => pg.process.once('exit', () => resolve()));
-  const refused = await a.request('message.send', { roomId: 'pg-outage', text: 'during' });
-  expect(refused).toMatchObject({ type: 'error', data: { code: 'UNAVAILABLE' } });
-  const ready = await fetch(`${gw.url}/ready`);
-  expect(ready.status).toBe(503);
-  expect(((await ready.json()) as { checks: { chat: string } }).checks.chat).not.toBe('ok');
-  await stopped;
+  await pg.restart(async () => {
+    const refused = await a.request('message.send', { roomId: 'pg-outage', text: 'during' });
+    expect(refused).toMatchObject({ type: 'error', data: { code: 'UNAVAILABLE' } });
+    const ready = await fetch(`${gw.url}/ready`);
+    expect(ready.status).toBe(503);
+    expect(((await ready.json()) as { checks: { chat: string } }).checks.chat).not.toBe('ok');
+  });
   let ack;
   for (let i = 0; i < 40 && !ack; i++) {
     const r = await a.request('message.send', { roomId: 'pg-outage', text: 'after' });

@@ -8,8 +8,11 @@ export interface TestPostgres {
   url: string;
   process: ChildProcess;
   stop(): Promise<void>;
-  /** SIGKILL-free restart on the same port and data (for outage tests). */
-  restart(): Promise<void>;
+  /**
+   * SIGKILL-free restart on the same port and data (for outage tests); `whileDown` runs
+   * after the server has exited and before it starts again.
+   */
+  restart(whileDown?: () => Promise<void>): Promise<void>;
 }
 
 function binDir(): string {
@@ -74,8 +77,9 @@ export async function startPostgres(): Promise<TestPostgres> {
     get process() {
       return child;
     },
-    async restart() {
+    async restart(whileDown) {
       await stopServer();
+      await whileDown?.();
       await start();
     },
     async stop() {
