@@ -1,5 +1,6 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '@chat/logging';
+import { skipErrorOnSettledRequests } from './settled-request.ts';
 
 export type { NatsConnection };
 
@@ -27,6 +28,7 @@ export interface NatsOptions {
  * Status changes are logged so an operator sees disconnects and reconnects.
  */
 export async function connectNats(opts: NatsOptions, log: Logger): Promise<NatsConnection> {
+  skipErrorOnSettledRequests();
   const nc = await connect({
     servers: opts.url.split(',').map((s) => s.trim()),
     name: opts.name,
