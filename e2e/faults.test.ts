@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startNatsServer, type EmbeddedNats } from '@chat/nats';
 import { spawnService, startGateway, TestClient, type RunningGateway, type ServiceProcess } from '@chat/testing';
 
@@ -27,9 +27,13 @@ beforeAll(async () => {
   nats = await startNatsServer({ storeDir: join(dir, 'nats') });
   gateway = await startGateway(nats.url, { RATE_LIMIT_BURST: '1000', CHAT_TIMEOUT_MS: '2000' });
 });
+// A test that failed half-way must not leave its chat service running: the next test's chat
+// would share the PGlite data directory with it.
+afterEach(async () => {
+  await Promise.all([...running].map((p) => p.kill('SIGKILL')));
+});
 afterAll(async () => {
   await gateway?.stop();
-  await Promise.all([...running].map((p) => p.kill('SIGKILL')));
   await nats?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -49,7 +53,7 @@ describe('crashes', () => {
 
     chat = start('chat', { CHAT_FAULT: 'crash-before-publish' });
     await chat.waitForOutput('chat ready');
-    const ack = await a.ok('message.ack', 'message.send', { roomId: 'crash', text: 'committed, not yet published' });
+    const ack = await a.okOnceAvailable('message.ack', 'message.send', { roomId: 'crash', text: 'committed, not yet published', clientMsgId: 'k1' });
     expect((await chat.exited).signal).toBe('SIGKILL');
     expect(received(b, 'crash')).toEqual([]);
 
@@ -59,7 +63,7 @@ describe('crashes', () => {
       const m = await c.waitForType('message.received', (x) => x.roomId === 'crash');
       expect(m).toMatchObject({ seq: ack.seq, id: ack.id, text: 'committed, not yet published' });
     }
-    const after = await a.ok('message.ack', 'message.send', { roomId: 'crash', text: 'next' });
+    const after = await a.okOnceAvailable('message.ack', 'message.send', { roomId: 'crash', text: 'next', clientMsgId: 'k2' });
     await b.waitForType('message.received', (x) => x.seq === after.seq);
     expect(received(b, 'crash')).toEqual([1, 2]);
     expect(received(a, 'crash')).toEqual([1, 2]);

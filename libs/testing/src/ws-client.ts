@@ -73,6 +73,24 @@ export class TestClient {
     return reply.data as ServerFrameData[T];
   }
 
+  /**
+   * Like ok, but a reply of UNAVAILABLE is retried after its retryAfterMs, as the SDK does:
+   * for requests right after a service restarts, which a loaded machine may still refuse.
+   * Give sends a clientMsgId so that a retry cannot store twice.
+   */
+  async okOnceAvailable<T extends ServerFrameType>(expected: T, type: string, data?: unknown, attempts = 5): Promise<ServerFrameData[T]> {
+    for (let attempt = 1; ; attempt++) {
+      const reply = await this.request(type, data);
+      const error = reply.type === 'error' ? (reply.data as { code: string; retryAfterMs?: number }) : undefined;
+      if (error?.code === 'UNAVAILABLE' && attempt < attempts) {
+        await new Promise((resolve) => setTimeout(resolve, error.retryAfterMs ?? 500));
+        continue;
+      }
+      if (reply.type !== expected) throw new Error(`${type}: expected ${expected}, got ${JSON.stringify(reply)}`);
+      return reply.data as ServerFrameData[T];
+    }
+  }
+
   waitFor(predicate: (f: ServerFrame) => boolean, timeoutMs = 5000): Promise<ServerFrame> {
     return this.waitUntil(() => this.frames.find(predicate), timeoutMs, 'frame');
   }
