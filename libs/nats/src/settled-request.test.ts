@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { createLogger } from '@chat/logging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectNats, type NatsConnection } from './connect.ts';
 import { startNatsServer, type EmbeddedNats } from './embedded-server.ts';
-import { skipErrorOnSettledRequests } from './settled-request.ts';
 
 // The library builds its errors through this module's export; counting them needs the same
 // module instance the library loaded (its package exports hide the file, so resolve by path).
@@ -28,8 +28,8 @@ let nc: NatsConnection;
 beforeAll(async () => {
   store = mkdtempSync(join(tmpdir(), 'settled-request-'));
   server = await startNatsServer({ storeDir: store });
-  skipErrorOnSettledRequests();
-  nc = await connect({ servers: server.url, noAsyncTraces: true });
+  // connectNats installs the change, as it does in every service.
+  nc = await connectNats({ url: server.url, name: 'settled-request-test' }, createLogger({ service: 'test', level: 'silent' }));
   nc.subscribe('echo', { callback: (_err, msg) => void msg.respond(msg.data) });
   await nc.flush();
   errors.RequestError = Counted;

@@ -67,10 +67,8 @@ export class TestClient {
   }
 
   /** Like request, but throws unless the reply has the expected type. */
-  async ok<T extends ServerFrameType>(expected: T, type: string, data?: unknown): Promise<ServerFrameData[T]> {
-    const reply = await this.request(type, data);
-    if (reply.type !== expected) throw new Error(`${type}: expected ${expected}, got ${JSON.stringify(reply)}`);
-    return reply.data as ServerFrameData[T];
+  ok<T extends ServerFrameType>(expected: T, type: string, data?: unknown): Promise<ServerFrameData[T]> {
+    return this.okOnceAvailable(expected, type, data, 1);
   }
 
   /**
