@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { AppError, checkMessageText, clampLimit, type Actor, type ChatRpc, type MessageAck, type RoomInfo } from '@chat/contracts';
 import { isUniqueViolation, type Database, prepared, type Row, type Sql } from '../db/database.ts';
-import { appendEvent, outboxValues, type OutboxRow } from '../outbox/outbox.ts';
+import { appendEvent, newOutboxEvent, type OutboxRow } from '../outbox/outbox.ts';
 import { loadRoomAsMember, loadRoomFor } from '../rooms/access.ts';
 import type { MemberCache } from '../rooms/member-cache.ts';
 import { addMember } from '../rooms/membership.ts';
@@ -51,20 +51,22 @@ const SEND = prepared('chat_send', ['text', 'text', 'text', 'text', 'text', 'big
   ), queued AS (
     INSERT INTO outbox (event_id, subject, payload)
     SELECT $8, $9, jsonb_set($10::jsonb, '{data,message,seq}', to_jsonb(b.seq))::text FROM bumped b
-    RETURNING id, event_id, subject, payload
+    RETURNING id
   )
-  SELECT $1 AS id, b.seq, $6 AS created_at, q.id AS outbox_id, q.event_id, q.subject, q.payload FROM bumped b, queued q
+  SELECT $1 AS id, b.seq, $6 AS created_at, q.id AS outbox_id FROM bumped b, queued q
   UNION ALL
-  SELECT id, seq, created_at, NULL, NULL, NULL, NULL FROM prior`);
+  SELECT id, seq, created_at, NULL FROM prior`);
 
+/**
+ * A send statement's row: the stored message's number, and its outbox row's id unless it
+ * repeated an earlier clientMsgId. Nothing the caller already has comes back: parsing each
+ * send's event JSON out of PGlite's reply cost more than writing it again here.
+ */
 interface SendRow extends Row {
   id: string;
   seq: number;
   created_at: number;
   outbox_id: number | null;
-  event_id: string | null;
-  subject: string | null;
-  payload: string | null;
 }
 
 /**
@@ -110,11 +112,11 @@ const SEND_BATCH = prepared('chat_send_batch', ['json'], `WITH input AS (
   ), queued AS (
     INSERT INTO outbox (event_id, subject, payload)
     SELECT event_id, subject, jsonb_set(payload::jsonb, '{data,message,seq}', to_jsonb(seq))::text FROM numbered ORDER BY n
-    RETURNING id, event_id, subject, payload
+    RETURNING id, event_id
   )
-  SELECT n.n, n.id, n.seq, n.created_at, q.id AS outbox_id, q.event_id, q.subject, q.payload FROM numbered n JOIN queued q ON q.event_id = n.event_id
+  SELECT n.n, n.id, n.seq, n.created_at, q.id AS outbox_id FROM numbered n JOIN queued q ON q.event_id = n.event_id
   UNION ALL
-  SELECT p.n, p.id, p.seq, p.created_at, NULL, NULL, NULL, NULL FROM prior p`);
+  SELECT p.n, p.id, p.seq, p.created_at, NULL FROM prior p`);
 
 /** A stored send: its ack, and its outbox row unless it repeated an earlier clientMsgId. */
 export interface StoredSend {
@@ -125,14 +127,16 @@ export interface StoredSend {
 }
 
 /**
- * A send as the send statements take it, before the database numbers it: SEND's parameters in
- * this order, and one input row of SEND_BATCH.
+ * A send before the database numbers it. `row` is SEND's parameters in this order, and one
+ * input row of SEND_BATCH; `event` is its outbox event, whose seq is filled in once known.
  */
 function newSend(roomId: string, actor: Actor, text: string, clientMsgId?: string) {
   const message = { id: randomUUID(), roomId, seq: 0, userId: actor.userId, username: actor.username, text, timestamp: Date.now(), ...(clientMsgId ? { clientMsgId } : {}) };
-  const [event_id, subject, payload] = outboxValues({ type: 'chat.message.sent.v1', data: { message } });
-  return { id: message.id, room_id: roomId, user_id: actor.userId, username: actor.username, text, created_at: message.timestamp, client_msg_id: clientMsgId ?? null, event_id, subject, payload };
+  const event = newOutboxEvent({ type: 'chat.message.sent.v1', data: { message } });
+  const row = { id: message.id, room_id: roomId, user_id: actor.userId, username: actor.username, text, created_at: message.timestamp, client_msg_id: clientMsgId ?? null, event_id: event.eventId, subject: event.subject, payload: JSON.stringify(event.full) };
+  return { row, event, message, actor };
 }
+type NewSend = ReturnType<typeof newSend>;
 
 /** A send that stored nothing: says why in the contract's words. */
 async function refusal(q: Sql, actor: Actor, roomId: string): Promise<AppError> {
@@ -140,17 +144,20 @@ async function refusal(q: Sql, actor: Actor, roomId: string): Promise<AppError> 
   return new AppError('NOT_A_MEMBER', `not a member of room ${roomId}`);
 }
 
-function storedSend(row: SendRow, roomId: string, actor: Actor, clientMsgId?: string): StoredSend {
-  const ack = ackOf({ roomId, id: String(row.id), seq: Number(row.seq), timestamp: Number(row.created_at), clientMsgId });
+/** The send's outcome; its outbox row is the one the statement stored, seq included. */
+function storedSend(row: SendRow, send: NewSend): StoredSend {
+  const { message, actor, event } = send;
+  const ack = ackOf({ roomId: message.roomId, id: String(row.id), seq: Number(row.seq), timestamp: Number(row.created_at), clientMsgId: message.clientMsgId });
   if (row.outbox_id === null) return { ack, userId: actor.userId };
-  return { ack, userId: actor.userId, event: { id: Number(row.outbox_id), event_id: String(row.event_id), subject: String(row.subject), payload: String(row.payload) } };
+  message.seq = ack.seq;
+  return { ack, userId: actor.userId, event: { id: Number(row.outbox_id), event_id: event.eventId, subject: event.subject, payload: JSON.stringify(event.full) } };
 }
 
 async function storeMessage(q: Sql, roomId: string, actor: Actor, text: string, clientMsgId?: string): Promise<StoredSend> {
   const send = newSend(roomId, actor, text, clientMsgId);
-  const [row] = await q.run<SendRow>(SEND, Object.values(send));
+  const [row] = await q.run<SendRow>(SEND, Object.values(send.row));
   if (!row) throw await refusal(q, actor, roomId);
-  return storedSend(row, roomId, actor, clientMsgId);
+  return storedSend(row, send);
 }
 
 /**
@@ -158,13 +165,13 @@ async function storeMessage(q: Sql, roomId: string, actor: Actor, text: string, 
  * stored); afterwards every send gets its own outcome, refusals included.
  */
 async function storeMessages(q: Sql, reqs: Array<Req<'message.send'>>): Promise<Array<Outcome<StoredSend>>> {
-  const input = reqs.map((req) => newSend(req.roomId, req.actor, req.text, req.clientMsgId));
-  const rows = await q.run<SendRow & { n: number }>(SEND_BATCH, [JSON.stringify(input)]);
+  const sends = reqs.map((req) => newSend(req.roomId, req.actor, req.text, req.clientMsgId));
+  const rows = await q.run<SendRow & { n: number }>(SEND_BATCH, [JSON.stringify(sends.map((s) => s.row))]);
   const byN = new Map(rows.map((r) => [Number(r.n), r]));
   return Promise.all(
     reqs.map(async (req, i): Promise<Outcome<StoredSend>> => {
       const row = byN.get(i + 1);
-      if (row) return { ok: true, value: storedSend(row, req.roomId, req.actor, req.clientMsgId) };
+      if (row) return { ok: true, value: storedSend(row, sends[i]!) };
       try {
         return { ok: false, error: await refusal(q, req.actor, req.roomId) };
       } catch (error) {

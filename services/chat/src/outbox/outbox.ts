@@ -16,8 +16,14 @@ export async function appendEvent(q: Sql, event: NewEvent): Promise<void> {
 
 /** The outbox row of an event, for callers that fold the insert into a larger statement. */
 export function outboxValues(event: NewEvent): [eventId: string, subject: string, payload: string] {
-  const full = { ...event, eventId: randomUUID(), occurredAt: Date.now() } as ChatEvent;
-  return [full.eventId, subjects.chatEvent(eventRoomId(full)), JSON.stringify(full)];
+  const { eventId, subject, full } = newOutboxEvent(event);
+  return [eventId, subject, JSON.stringify(full)];
+}
+
+/** An event with its id and time, and the subject it goes out on. */
+export function newOutboxEvent<E extends NewEvent>(event: E): { eventId: string; subject: string; full: E & { eventId: string; occurredAt: number } } {
+  const full = { ...event, eventId: randomUUID(), occurredAt: Date.now() };
+  return { eventId: full.eventId, subject: subjects.chatEvent(eventRoomId(full as ChatEvent)), full };
 }
 
 /** An outbox row as the relay reads and publishes it. */
