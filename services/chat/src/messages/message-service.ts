@@ -134,7 +134,7 @@ function newSend(roomId: string, actor: Actor, text: string, clientMsgId?: strin
   const message = { id: randomUUID(), roomId, seq: 0, userId: actor.userId, username: actor.username, text, timestamp: Date.now(), ...(clientMsgId ? { clientMsgId } : {}) };
   const event = newOutboxEvent({ type: 'chat.message.sent.v1', data: { message } });
   const row = { id: message.id, room_id: roomId, user_id: actor.userId, username: actor.username, text, created_at: message.timestamp, client_msg_id: clientMsgId ?? null, event_id: event.eventId, subject: event.subject, payload: JSON.stringify(event.full) };
-  return { row, event, message, actor };
+  return { row, event: event.full, actor };
 }
 type NewSend = ReturnType<typeof newSend>;
 
@@ -145,12 +145,11 @@ async function refusal(q: Sql, actor: Actor, roomId: string): Promise<AppError> 
 }
 
 /** The send's outcome; its outbox row is the one the statement stored, seq included. */
-function storedSend(row: SendRow, send: NewSend): StoredSend {
-  const { message, actor, event } = send;
-  const ack = ackOf({ roomId: message.roomId, id: String(row.id), seq: Number(row.seq), timestamp: Number(row.created_at), clientMsgId: message.clientMsgId });
-  if (row.outbox_id === null) return { ack, userId: actor.userId };
-  message.seq = ack.seq;
-  return { ack, userId: actor.userId, event: { id: Number(row.outbox_id), event_id: event.eventId, subject: event.subject, payload: JSON.stringify(event.full) } };
+function storedSend(stored: SendRow, { row, event, actor }: NewSend): StoredSend {
+  const ack = ackOf({ roomId: row.room_id, id: String(stored.id), seq: Number(stored.seq), timestamp: Number(stored.created_at), clientMsgId: row.client_msg_id ?? undefined });
+  if (stored.outbox_id === null) return { ack, userId: actor.userId };
+  event.data.message.seq = ack.seq;
+  return { ack, userId: actor.userId, event: { id: Number(stored.outbox_id), event_id: row.event_id, subject: row.subject, payload: JSON.stringify(event) } };
 }
 
 async function storeMessage(q: Sql, roomId: string, actor: Actor, text: string, clientMsgId?: string): Promise<StoredSend> {
