@@ -17,6 +17,11 @@ export const subjects = {
   chatRpcAll: 'chat.rpc.>',
   /** JetStream: one subject per room so per-room order is the stream's order. */
   chatEvent: (roomId: string) => `chat.events.${roomId}`,
+  /**
+   * JetStream: several events in one message, a JSON array in commit order (the relay's
+   * batches). Not a room's subject: room ids start with a letter or digit.
+   */
+  chatEventBatch: 'chat.events._batch',
   chatEventsAll: 'chat.events.>',
   /** Core NATS fan-out to gateways: payloads are ready-made client frames. */
   fanoutRoom: (roomId: string) => `fanout.room.${roomId}`,

@@ -1,6 +1,8 @@
 /**
  * Broadcast: JetStream consumer -> core NATS fan-out.
  *
+ * A stream message holds one event, or a batch of them in commit order (the outbox relay's,
+ * on `chat.events._batch`); a batch is fanned out in order and acked once.
  * Guarantees: an event is acked only after its fan-out messages were written to the same
  * NATS connection (the server sees them before the ack), so a crash redelivers instead of
  * losing. Redelivery can repeat a fan-out; gateways drop repeats by `seq` / `eid`.
@@ -13,6 +15,7 @@ import { ChatEvent } from '@chat/contracts';
 import type { Logger } from '@chat/logging';
 import { BROADCAST_CONSUMER, retryFor, STREAM } from '@chat/nats';
 import { eventToFanout } from './fanout.ts';
+import { eventsIn } from './stream-events.ts';
 
 export interface BroadcastStats {
   events: number;
@@ -27,16 +30,8 @@ export function createBroadcaster(deps: { nc: NatsConnection; log: Logger }) {
   let messages: ConsumerMessages | undefined;
   let loop: Promise<void> | undefined;
 
-  function handle(msg: JsMsg) {
-    const parsed = ChatEvent.safeParse(msg.json());
-    if (!parsed.success) {
-      stats.malformed += 1;
-      log.error({ subject: msg.subject, seq: msg.seq }, 'malformed event; terminating it');
-      msg.term();
-      return;
-    }
-    if (msg.redelivered) stats.redelivered += 1;
-    for (const out of eventToFanout(parsed.data)) {
+  function fanOut(event: ChatEvent) {
+    for (const out of eventToFanout(event)) {
       const h = headers();
       h.set('k', out.kind);
       h.set('eid', out.eventId);
@@ -46,6 +41,30 @@ export function createBroadcaster(deps: { nc: NatsConnection; log: Logger }) {
       stats.published += 1;
     }
     stats.events += 1;
+  }
+
+  /** Fans out a message's events in order; one that is not a valid event is skipped and counted. */
+  function handle(msg: JsMsg) {
+    const events = eventsIn(msg);
+    let handled = 0;
+    for (const body of events ?? []) {
+      const parsed = ChatEvent.safeParse(body);
+      if (parsed.success) {
+        fanOut(parsed.data);
+        handled += 1;
+      } else {
+        stats.malformed += 1;
+        log.error({ subject: msg.subject, seq: msg.seq, issues: parsed.error.issues.slice(0, 3) }, 'malformed event; skipping it');
+      }
+    }
+    if (msg.redelivered) stats.redelivered += 1;
+    // Nothing usable: redelivering it would fail the same way.
+    if (handled === 0) {
+      if (events === undefined) stats.malformed += 1;
+      log.error({ subject: msg.subject, seq: msg.seq }, 'no valid event in message; terminating it');
+      msg.term();
+      return;
+    }
     msg.ack();
   }
 

@@ -9,6 +9,7 @@ import { createLogger } from '@chat/logging';
 import { connectNats, ensureEventStream, startNatsServer, STREAM, type EmbeddedNats } from '@chat/nats';
 import { openDatabase, type Database } from '@chat/chat';
 import { appendEvent, type OutboxRow } from '../src/outbox/outbox.ts';
+import { publications } from '../src/outbox/publications.ts';
 import { createOutboxRelay } from '../src/outbox/relay.ts';
 
 const log = createLogger({ service: 'test', level: 'silent' });
@@ -37,7 +38,10 @@ async function streamEvents(): Promise<ChatEvent[]> {
   const out: ChatEvent[] = [];
   for (let seq = state.first_seq; seq <= state.last_seq && state.messages > 0; seq++) {
     const m = await jsm.streams.getMessage(STREAM, { seq });
-    if (m) out.push(ChatEvent.parse(m.json()));
+    if (!m) continue;
+    const body = m.json<unknown>();
+    // The relay's batches: one stream message, a JSON array of events.
+    for (const e of Array.isArray(body) ? body : [body]) out.push(ChatEvent.parse(e));
   }
   return out;
 }
@@ -77,6 +81,25 @@ describe('outbox relay', () => {
     await relay.stop();
     const copies = (await streamEvents()).filter((e) => e.type === 'chat.message.read.v1' && e.data.roomId === 'crashy');
     expect(copies).toHaveLength(1);
+    expect(ack.duplicate).toBe(false);
+  });
+
+  it('re-publishing a batch after a crash adds nothing, and a batch holds a commit order across rooms', async () => {
+    await db.tx(async (q) => {
+      for (let i = 1; i <= 3; i++) {
+        await appendEvent(q, readEvent('batch-a', i));
+        await appendEvent(q, readEvent('batch-b', i));
+      }
+    });
+    const rows = await db.query<OutboxRow>('SELECT id, event_id, subject, payload FROM outbox ORDER BY id');
+    const [batch, ...rest] = publications(rows);
+    expect(rest).toEqual([]);
+    const ack = await jetstream(nc).publish(batch!.subject, batch!.payload, { msgID: batch!.msgID });
+    const relay = createOutboxRelay({ db, nc, log });
+    await expect.poll(() => relay.backlog(), { timeout: 5000 }).toBe(0);
+    await relay.stop();
+    const copies = (await streamEvents()).flatMap((e) => (e.type === 'chat.message.read.v1' && e.data.roomId.startsWith('batch-') ? [`${e.data.roomId}:${e.data.seq}`] : []));
+    expect(copies).toEqual(['batch-a:1', 'batch-b:1', 'batch-a:2', 'batch-b:2', 'batch-a:3', 'batch-b:3']);
     expect(ack.duplicate).toBe(false);
   });
 

@@ -4,8 +4,11 @@
  * Guarantees
  * - Nothing committed is lost: a row is deleted only in the transaction that saw JetStream
  *   acknowledge it; a crash before that leaves it for the next run (here or on a replica).
- * - Nothing is published twice: each row carries its eventId as Nats-Msg-Id, so a re-publish
- *   inside the stream's duplicate window is dropped by JetStream.
+ * - Rows leave in batches (publications.ts): the rows a run publishes share JetStream messages.
+ * - Re-publishing is harmless: each message carries a Nats-Msg-Id (a lone event's eventId, a
+ *   batch's digest of its eventIds), so the same message again inside the stream's duplicate
+ *   window is dropped by JetStream; rows regrouped after a crash repeat events, which gateways
+ *   drop by seq / eid.
  * - Per-room order: rows of one room are inserted under that room's row lock, so id order is
  *   seq order; one relay at a time (an advisory xact lock on PostgreSQL; PGlite serves one
  *   process) publishes in id order on one connection, which JetStream keeps.
@@ -16,8 +19,8 @@
  * relay publishes them from memory instead of reading them back, and deletes published rows
  * in batches (every DELETE_BATCH rows or DELETE_MS): reading and deleting cost two PGlite
  * round trips per message, more than the send itself. A crash before such a delete leaves
- * rows that are published again at the next start, which JetStream drops as duplicates of
- * their Nats-Msg-Id (within the stream's duplicate window). Rows written by anything else
+ * rows that are published again at the next start, grouped as the read finds them: the
+ * stream may then hold their events twice, and gateways drop the repeats by seq / eid. Rows written by anything else
  * (joins, reads, dms) are found by reading the table, as on PostgreSQL; a read always comes
  * first when one is due, so rows still leave in id (= commit) order.
  */
@@ -26,6 +29,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '@chat/logging';
 import type { Database } from '../db/database.ts';
 import type { OutboxRow } from './outbox.ts';
+import { publications } from './publications.ts';
 
 const RELAY_LOCK = 727_002;
 const BATCH = 500;
@@ -74,7 +78,7 @@ export function createOutboxRelay(deps: {
   async function publish(rows: Row[]) {
     await deps.beforePublish?.();
     // Pipelined on one connection: JetStream stores them in this order.
-    await Promise.all(rows.map((r) => js.publish(r.subject, r.payload, { msgID: r.event_id })));
+    await Promise.all(publications(rows).map((p) => js.publish(p.subject, p.payload, { msgID: p.msgID })));
   }
 
   async function flushDeletes(): Promise<void> {
