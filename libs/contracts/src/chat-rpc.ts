@@ -32,6 +32,11 @@ export interface ChatRpc {
     req: { actor: Actor; roomId: string; text: string; clientMsgId?: string };
     res: { ack: MessageAck };
   };
+  /** Several sends in one request (a gateway's sends of one event-loop turn): one reply each, in order. */
+  'message.sendMany': {
+    req: { sends: Array<ChatRpc['message.send']['req']> };
+    res: { results: Array<RpcReply<'message.send'>> };
+  };
   'dm.send': {
     req: { actor: Actor; to: string; text: string; clientMsgId?: string };
     res: { ack: MessageAck; room: RoomInfo };

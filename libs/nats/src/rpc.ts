@@ -29,9 +29,32 @@ export function createChatClient(nc: NatsConnection, opts: { timeoutMs?: number 
     }
     const body = reply.json<RpcReply<typeof method>>();
     if (body.ok) return body.result;
-    const code = isErrorCode(body.error.code) ? body.error.code : 'INTERNAL';
-    throw new AppError(code, body.error.message);
+    throw replyError(body.error);
   };
+}
+
+/** A reply's error as the AppError the caller throws; a code this version does not know is INTERNAL. */
+export function replyError(error: { code: string; message: string }): AppError {
+  return new AppError(isErrorCode(error.code) ? error.code : 'INTERNAL', error.message);
+}
+
+/**
+ * Settles work into a reply: its result, or its error in the contract's words. Errors that are
+ * the service's fault (INTERNAL, UNAVAILABLE) are logged.
+ */
+export async function settleReply<M extends ChatMethod>(
+  method: string,
+  work: Promise<ChatRpc[M]['res']>,
+  log: Logger,
+  mapError: (err: unknown) => AppError = toAppError,
+): Promise<RpcReply<M>> {
+  try {
+    return { ok: true, result: await work };
+  } catch (err) {
+    const appErr = mapError(err);
+    if (appErr.code === 'INTERNAL' || appErr.code === 'UNAVAILABLE') log.error({ err, method }, 'chat rpc failed');
+    return { ok: false, error: { code: appErr.code, message: appErr.message } };
+  }
 }
 
 export type ChatHandlers = { [M in ChatMethod]: (req: ChatRpc[M]['req']) => Promise<ChatRpc[M]['res']> };
@@ -77,17 +100,10 @@ export function serveChatRpc(
 
   const handle = async (msg: Msg) => {
     const method = msg.subject.slice('chat.rpc.'.length) as ChatMethod;
-    const handler = handlers[method] as ((req: unknown) => Promise<unknown>) | undefined;
-    let reply: RpcReply<ChatMethod>;
+    const handler = handlers[method] as ((req: unknown) => Promise<ChatRpc[ChatMethod]['res']>) | undefined;
     const started = performance.now();
-    try {
-      if (!handler) throw new AppError('BAD_REQUEST', `unknown chat method ${method}`);
-      reply = { ok: true, result: (await handler(msg.json())) as ChatRpc[ChatMethod]['res'] };
-    } catch (err) {
-      const appErr = mapError(err);
-      if (appErr.code === 'INTERNAL' || appErr.code === 'UNAVAILABLE') log.error({ err, method }, 'chat rpc failed');
-      reply = { ok: false, error: { code: appErr.code, message: appErr.message } };
-    }
+    const work = handler ? Promise.resolve().then(() => handler(msg.json())) : Promise.reject(new AppError('BAD_REQUEST', `unknown chat method ${method}`));
+    const reply = await settleReply(method, work, log, mapError);
     msg.respond(encoder.encode(JSON.stringify(reply)));
     opts.observe?.(method, reply.ok ? 'ok' : reply.error.code, (performance.now() - started) / 1000);
   };

@@ -1,6 +1,6 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '@chat/logging';
-import { ensureEventStream, serveChatRpc, type ChatHandlers, type RpcObserver } from '@chat/nats';
+import { ensureEventStream, serveChatRpc, settleReply, type ChatHandlers, type RpcObserver } from '@chat/nats';
 import { isDatabaseUnavailable, type Database } from './db/database.ts';
 import { AppError, toAppError } from '@chat/contracts';
 import { createMessageService } from './messages/message-service.ts';
@@ -38,6 +38,8 @@ export function buildChatApp(deps: {
   const messages = createMessageService({ db: deps.db, members, onCommit, ...(deps.db.kind === 'pglite' ? { onSent: relay.handoff } : {}) });
   const users = createUserService({ db: deps.db, members });
 
+  const mapError = (err: unknown) =>
+    isDatabaseUnavailable(err) ? new AppError('UNAVAILABLE', 'database unavailable, retry later', 1000, { cause: err }) : toAppError(err);
   const handlers: ChatHandlers = {
     'session.open': (actor) => users.openSession(actor),
     'room.create': rooms.create,
@@ -48,6 +50,10 @@ export function buildChatApp(deps: {
     'room.members': rooms.members,
     'room.invite': rooms.invite,
     'message.send': messages.send,
+    // Each send is group-committed as if it had come alone, and answered on its own.
+    'message.sendMany': async ({ sends }) => ({
+      results: await Promise.all(sends.map((req) => settleReply<'message.send'>('message.send', messages.send(req), log, mapError))),
+    }),
     'dm.send': messages.sendDirect,
     'message.history': messages.history,
     'message.read': messages.markRead,
@@ -63,8 +69,7 @@ export function buildChatApp(deps: {
       await ensureEventStream(deps.nc, { replicas: deps.streamReplicas });
       server = serveChatRpc(deps.nc, handlers, log, {
         observe: deps.observe,
-        mapError: (err) =>
-          isDatabaseUnavailable(err) ? new AppError('UNAVAILABLE', 'database unavailable, retry later', 1000, { cause: err }) : toAppError(err),
+        mapError,
       });
       if (deps.db.kind === 'pglite') maintenance = startPgliteMaintenance(deps.db, log);
       log.info('chat service serving');

@@ -8,6 +8,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { CLOSE } from '@chat/contracts';
 import type { Logger } from '@chat/logging';
 import { createChatClient, natsReconnects } from '@chat/nats';
+import { batchingSends } from './chat-sends.ts';
 import { createTokenService } from './auth/tokens.ts';
 import type { GatewayConfig } from './config.ts';
 import type { GatewayContext } from './context.ts';
@@ -36,7 +37,7 @@ export interface GatewayApp {
 /** Builds the gateway; never listens (main.ts or a test does). */
 export async function buildGatewayApp(deps: { config: Readonly<GatewayConfig>; log: Logger; nc: NatsConnection; serverId: string }): Promise<GatewayApp> {
   const { config, log, nc, serverId } = deps;
-  const chat = createChatClient(nc, { timeoutMs: config.CHAT_TIMEOUT_MS });
+  const chat = batchingSends(createChatClient(nc, { timeoutMs: config.CHAT_TIMEOUT_MS }));
   const connections = new Set<Connection>();
   let metrics: GatewayMetrics | undefined;
   const hub = createHub<Connection>({ nc, chat, log, onFanoutLatency: (ms) => metrics?.fanoutLatency.observe(ms / 1000) });

@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
 import type { Message } from '@chat/contracts';
+import { createChatClient } from '@chat/nats';
 import { describeOnEachDatabase, TestClient } from '@chat/testing';
 
 describeOnEachDatabase('messages', ({ stack }) => {
@@ -56,6 +57,28 @@ describeOnEachDatabase('messages', ({ stack }) => {
     await a.waitForType('message.received', (m) => m.seq === next.seq);
     expect(a.of('message.received').filter((m) => m.roomId === 'idem').map((m) => m.seq)).toEqual([1, 2]);
     await a.close();
+  });
+
+  it('answers each send of a sendMany request on its own: stored, repeated, refused', async () => {
+    const a = await TestClient.guest(ws(), 'sm-a');
+    const b = await TestClient.guest(ws(), 'sm-b');
+    await a.ok('room.created', 'room.create', { roomId: 'many' });
+    const actor = (c: typeof a) => ({ userId: c.auth.userId, username: c.auth.username });
+    const chat = createChatClient(stack().gateways[0]!.nc);
+    const { results } = await chat('message.sendMany', {
+      sends: [
+        { actor: actor(a), roomId: 'many', text: 'one', clientMsgId: 'k1' },
+        { actor: actor(b), roomId: 'many', text: 'not mine' },
+        { actor: actor(a), roomId: 'many', text: 'two' },
+        { actor: actor(a), roomId: 'many', text: 'one again', clientMsgId: 'k1' },
+        { actor: actor(a), roomId: 'nowhere', text: 'lost' },
+        { actor: actor(a), roomId: 'many', text: ' ' },
+      ],
+    });
+    expect(results.map((r) => (r.ok ? r.result.ack.seq : r.error.code))).toEqual([1, 'NOT_A_MEMBER', 2, 1, 'ROOM_NOT_FOUND', 'BAD_REQUEST']);
+    const history = await a.ok('message.history', 'message.history', { roomId: 'many' });
+    expect(history.messages.map((m) => m.text)).toEqual(['one', 'two']);
+    await Promise.all([a.close(), b.close()]);
   });
 
   it('pages history with before, after and both, oldest first, limit clamped to 200', async () => {
