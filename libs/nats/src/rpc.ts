@@ -33,6 +33,13 @@ export function createChatClient(nc: NatsConnection, opts: { timeoutMs?: number 
   };
 }
 
+const UNKNOWN_METHOD = 'unknown chat method';
+
+/** The chat service answered that it has no such method: it runs an older version than the caller. */
+export function isUnknownMethod(err: unknown): boolean {
+  return err instanceof AppError && err.code === 'BAD_REQUEST' && err.message.startsWith(UNKNOWN_METHOD);
+}
+
 /** A reply's error as the AppError the caller throws; a code this version does not know is INTERNAL. */
 export function replyError(error: { code: string; message: string }): AppError {
   return new AppError(isErrorCode(error.code) ? error.code : 'INTERNAL', error.message);
@@ -102,7 +109,7 @@ export function serveChatRpc(
     const method = msg.subject.slice('chat.rpc.'.length) as ChatMethod;
     const handler = handlers[method] as ((req: unknown) => Promise<ChatRpc[ChatMethod]['res']>) | undefined;
     const started = performance.now();
-    const work = handler ? Promise.resolve().then(() => handler(msg.json())) : Promise.reject(new AppError('BAD_REQUEST', `unknown chat method ${method}`));
+    const work = handler ? Promise.resolve().then(() => handler(msg.json())) : Promise.reject(new AppError('BAD_REQUEST', `${UNKNOWN_METHOD} ${method}`));
     const reply = await settleReply(method, work, log, mapError);
     msg.respond(encoder.encode(JSON.stringify(reply)));
     opts.observe?.(method, reply.ok ? 'ok' : reply.error.code, (performance.now() - started) / 1000);

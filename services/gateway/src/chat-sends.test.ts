@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppError, type ChatMethod, type ChatRpc, type RpcReply } from '@chat/contracts';
-import type { ChatClient } from '@chat/nats';
+import { replyError, type ChatClient } from '@chat/nats';
 import { batchingSends, MAX_SENDS_PER_REQUEST } from './chat-sends.ts';
 
 type SendReq = ChatRpc['message.send']['req'];
@@ -69,6 +69,26 @@ describe('batchingSends', () => {
     const client = batchingSends(chat);
     const outcomes = await Promise.allSettled([client('message.send', send('a')), client('message.send', send('b'))]);
     expect(outcomes.map((o) => (o.status === 'rejected' ? (o.reason as AppError).code : 'ok'))).toEqual(['UNAVAILABLE', 'UNAVAILABLE']);
+  });
+
+  it('falls back to one message.send per send when chat does not know message.sendMany yet', async () => {
+    const { chat: current, calls } = fakeChat();
+    const older = (async (method: ChatMethod, req: unknown) => {
+      if (method === 'message.sendMany') {
+        calls.push({ method, count: (req as ChatRpc['message.sendMany']['req']).sends.length });
+        throw replyError({ code: 'BAD_REQUEST', message: 'unknown chat method message.sendMany' });
+      }
+      return current(method as 'message.send', req as SendReq);
+    }) as ChatClient;
+    const client = batchingSends(older);
+    const outcomes = await Promise.allSettled([client('message.send', send('ab')), client('message.send', send('no'))]);
+    expect(outcomes[0]).toEqual({ status: 'fulfilled', value: ackOf(send('ab'), 2) });
+    expect(outcomes[1]).toMatchObject({ status: 'rejected', reason: { code: 'NOT_A_MEMBER' } });
+    expect(calls).toEqual([
+      { method: 'message.sendMany', count: 2 },
+      { method: 'message.send', count: 1 },
+      { method: 'message.send', count: 1 },
+    ]);
   });
 
   it('passes every other method straight through', async () => {

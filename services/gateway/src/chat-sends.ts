@@ -1,5 +1,5 @@
 import { AppError, type ChatRpc } from '@chat/contracts';
-import { replyError, type ChatClient } from '@chat/nats';
+import { isUnknownMethod, replyError, type ChatClient } from '@chat/nats';
 
 type SendReq = ChatRpc['message.send']['req'];
 type SendRes = ChatRpc['message.send']['res'];
@@ -18,7 +18,8 @@ export const MAX_SENDS_PER_REQUEST = 32;
  * nats-server and chat about the same for one send or many (docs/performance.md item 26);
  * under load a turn reads several sockets. A lone send still goes as `message.send`, and each
  * send gets its own ack or error; if the request fails (timeout, chat away), every send in it
- * fails with that error, as each would have alone.
+ * fails with that error, as each would have alone, and a chat service that does not know
+ * `message.sendMany` yet gets the sends one by one.
  */
 export function batchingSends(chat: ChatClient): ChatClient {
   let queue: PendingSend[] = [];
@@ -49,6 +50,8 @@ async function request(chat: ChatClient, batch: PendingSend[]): Promise<void> {
       else p.reject(replyError(r.error));
     });
   } catch (err) {
-    for (const p of batch) p.reject(err);
+    // A chat service older than message.sendMany (a rolling upgrade): one request per send.
+    if (isUnknownMethod(err)) for (const p of batch) chat('message.send', p.req).then(p.resolve, p.reject);
+    else for (const p of batch) p.reject(err);
   }
 }
