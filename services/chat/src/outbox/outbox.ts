@@ -7,17 +7,12 @@ type NewEvent = ChatEvent extends infer E ? (E extends ChatEvent ? Omit<E, 'even
 
 /**
  * Writes an event into the outbox inside the caller's transaction, so the event exists
- * exactly when the change it describes was committed. The eventId doubles as the
- * JetStream Nats-Msg-Id that makes re-publishing after a crash a no-op.
+ * exactly when the change it describes was committed. Its eventId names it on the bus, and
+ * in the Nats-Msg-Id that lets JetStream drop a re-publish (publications.ts).
  */
 export async function appendEvent(q: Sql, event: NewEvent): Promise<void> {
-  await q.query('INSERT INTO outbox (event_id, subject, payload) VALUES ($1, $2, $3)', outboxValues(event));
-}
-
-/** The outbox row of an event, for callers that fold the insert into a larger statement. */
-export function outboxValues(event: NewEvent): [eventId: string, subject: string, payload: string] {
   const { eventId, subject, full } = newOutboxEvent(event);
-  return [eventId, subject, JSON.stringify(full)];
+  await q.query('INSERT INTO outbox (event_id, subject, payload) VALUES ($1, $2, $3)', [eventId, subject, JSON.stringify(full)]);
 }
 
 /** An event with its id and time, and the subject it goes out on. */

@@ -20,9 +20,10 @@
  * in batches (every DELETE_BATCH rows or DELETE_MS): reading and deleting cost two PGlite
  * round trips per message, more than the send itself. A crash before such a delete leaves
  * rows that are published again at the next start, grouped as the read finds them: the
- * stream may then hold their events twice, and gateways drop the repeats by seq / eid. Rows written by anything else
- * (joins, reads, dms) are found by reading the table, as on PostgreSQL; a read always comes
- * first when one is due, so rows still leave in id (= commit) order.
+ * stream may then hold their events twice, and gateways drop the repeats by seq / eid. Rows
+ * written by anything else (joins, reads, dms) are found by reading the table, as on
+ * PostgreSQL; a read always comes first when one is due, so rows still leave in id
+ * (= commit) order.
  */
 import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
