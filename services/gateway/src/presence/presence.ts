@@ -17,6 +17,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { encodeFrame, type PresenceStatus, type SettableStatus } from '@chat/contracts';
 import type { Logger } from '@chat/logging';
 import { PRESENCE_BUCKET, publishSignal, retryFor, subjectToken, subjects, type ChatClient } from '@chat/nats';
+import { startSpreadSweep } from '../spread-sweep.ts';
 import { TextFrame, type Payload } from '../ws/text-frame.ts';
 import { createPresenceState, type PresenceEntry } from './presence-state.ts';
 
@@ -68,8 +69,6 @@ export async function createPresence(deps: {
   const kv: KV = await retryFor(() => new Kvm(deps.nc).create(PRESENCE_BUCKET, { history: 1, ttl: CLAIM_TTL_MS }));
   // An existing bucket keeps the TTL it was made with (an older release used 60 s): pace by that.
   const ttlMs = (await kv.status()).ttl;
-  /** Every claim is re-put once per TTL / 4, a 1/refreshSlices share of them each second. */
-  const refreshSlices = ttlMs > 0 ? Math.max(1, Math.floor(ttlMs / 4 / 1000)) : 0;
   const state = createPresenceState();
   const local = new Map<string, LocalUser>();
   const peers = new Map<string, number>();
@@ -109,6 +108,10 @@ export async function createPresence(deps: {
     // Mirror locally at once; the watch confirms it shortly after.
     state.set(deps.serverId, user.entry);
     await kv.put(keyOf(user.entry.userId, deps.serverId), JSON.stringify(user.entry)).catch((err) => log.warn({ err }, 'presence claim failed'));
+  }
+
+  function refreshClaim(user: LocalUser) {
+    if (!user.graceTimer) void claim(user);
   }
 
   /** A connected user's connections hold its rooms (from the login on); asks chat only for a user who has gone. */
@@ -187,19 +190,7 @@ export async function createPresence(deps: {
   // Claims are re-put once per TTL / 4 (never without a TTL), spread over that time a slice a second:
   // all at once, 10,000 users were a burst of 10,000 KV puts that stalled every process on
   // a shared core for a moment (it showed up in the bench's p99 every 15 s).
-  let refreshing: Iterator<LocalUser> | undefined;
-  const refresher = setInterval(() => {
-    if (refreshSlices === 0) return;
-    for (let budget = Math.ceil(local.size / refreshSlices); budget > 0 && local.size > 0; budget--) {
-      refreshing ??= local.values();
-      const next = refreshing.next();
-      if (next.done) {
-        refreshing = undefined;
-        continue;
-      }
-      if (!next.value.graceTimer) void claim(next.value);
-    }
-  }, 1000);
+  const stopRefresh = ttlMs > 0 ? startSpreadSweep(local, ttlMs / 4, refreshClaim) : () => {};
 
   return {
     statusOf: (userId: string) => state.statusOf(userId),
@@ -258,7 +249,7 @@ export async function createPresence(deps: {
     /** Shutdown: withdraw this gateway's claims now rather than after the TTL. */
     async close() {
       clearInterval(ticker);
-      clearInterval(refresher);
+      stopRefresh();
       announcements.unsubscribe();
       heartbeats.unsubscribe();
       watcher.stop();

@@ -22,7 +22,7 @@ import { guestUserId } from '../auth/tokens.ts';
 import type { GatewayContext } from '../context.ts';
 import type { WindowCap } from '../limits/window-cap.ts';
 import { handleRequest } from './handlers.ts';
-import { TextFrame, type Payload } from './text-frame.ts';
+import { PING_FRAME, TextFrame, type Payload } from './text-frame.ts';
 import { TurnWrites } from './turn-writes.ts';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -148,6 +148,11 @@ export class Connection {
   private static readonly writes = new TurnWrites<Connection>((conn, bytes) => {
     if (conn.socket.readyState === conn.socket.OPEN) conn.transport.write(bytes);
   });
+
+  /** A WebSocket ping, written as ready-made bytes like data frames: `ws.ping()` frames and corks each. */
+  ping(): void {
+    if (this.socket.readyState === this.socket.OPEN) this.transport.write(PING_FRAME);
+  }
 
   send<T extends ServerFrameType>(type: T, data: ServerFrameData[T], ref?: string): void {
     this.sendRaw(encodeFrame(type, data, ref));

@@ -1,19 +1,18 @@
+import { startSpreadSweep } from '../spread-sweep.ts';
 import type { Connection } from './connection.ts';
 
 /**
- * One timer per gateway, not per socket: every interval each connection is pinged; one that
- * answered none of the last two pings is terminated (no close frame: the peer sees 1006).
+ * One sweep per gateway, not a timer per socket: every interval each connection is pinged, a
+ * slice of them a second; one that answered none of its last two pings is terminated (no close
+ * frame: the peer sees 1006).
  */
 export function startHeartbeat(connections: ReadonlySet<Connection>, intervalMs: number): () => void {
-  const timer = setInterval(() => {
-    for (const conn of connections) {
-      if (conn.missedPongs >= 2) {
-        conn.socket.terminate();
-        continue;
-      }
-      conn.missedPongs += 1;
-      conn.socket.ping();
+  return startSpreadSweep(connections, intervalMs, (conn) => {
+    if (conn.missedPongs >= 2) {
+      conn.socket.terminate();
+      return;
     }
-  }, intervalMs);
-  return () => clearInterval(timer);
+    conn.missedPongs += 1;
+    conn.ping();
+  });
 }

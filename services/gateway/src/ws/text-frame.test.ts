@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
-import { TextFrame } from './text-frame.ts';
+import { PING_FRAME, TextFrame } from './text-frame.ts';
 
 // A real ws client decodes what the server wrote straight onto the TCP socket.
 describe('TextFrame', () => {
@@ -42,6 +42,15 @@ describe('TextFrame', () => {
     got = received();
     socket.write(new TextFrame(new TextEncoder().encode(text)).bytes);
     expect((await got).text).toBe(text);
+  });
+
+  it('writes a ping that a client answers with a pong the server reads', async () => {
+    const [server] = [...wss.clients];
+    const pinged = once(client, 'ping');
+    const ponged = once(server!, 'pong');
+    (await raw).write(PING_FRAME);
+    expect((await pinged)[0]).toHaveLength(0);
+    expect((await ponged)[0]).toHaveLength(0);
   });
 
   it('frames once however many sockets it is written to', () => {

@@ -3,7 +3,8 @@
  * room's message reaches a gateway once and leaves it on every member's socket; `ws.send`
  * would build a header and cork, write twice and uncork per socket. Framed once, it is one
  * plain write per socket (RFC 6455 section 5.2: FIN + text opcode, no mask from a server).
- * Connection.sendRaw writes every data frame this way; `ws` still handles ping, pong, close.
+ * Connection.sendRaw writes every data frame this way, and Connection.ping its pings (PING_FRAME);
+ * `ws` still answers pings and sends close frames.
  *
  * Only valid on sockets without permessage-deflate (the gateway's server never enables it),
  * and only while the socket is OPEN: Connection.sendRaw checks that before writing.
@@ -22,6 +23,9 @@ export class TextFrame {
     return (this.framed ??= frameText(this.payload));
   }
 }
+
+/** A ping with no payload (FIN + opcode 9, unmasked), the same bytes for every socket. */
+export const PING_FRAME: Buffer = Buffer.from([0x89, 0x00]);
 
 /** A frame's text, or the same already framed (TextFrame): what Connection.sendRaw takes. */
 export type Payload = string | Uint8Array | TextFrame;
