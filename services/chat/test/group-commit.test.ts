@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '@chat/contracts';
 import { createLogger } from '@chat/logging';
 import { openDatabase, type Database } from '@chat/chat';
-import { createGroupCommit, type Outcome } from '../src/messages/group-commit.ts';
+import { createGroupCommit, type Outcome } from '../src/db/group-commit.ts';
 
 let db: Database;
 beforeAll(async () => {

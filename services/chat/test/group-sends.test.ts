@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChatEvent } from '@chat/contracts';
 import { createLogger } from '@chat/logging';
-import { openDatabase, type Database } from '@chat/chat';
-import { startPostgres, type TestPostgres } from '@chat/testing';
 import { declaredStatements } from '../src/db/database.ts';
 import { createMessageService } from '../src/messages/message-service.ts';
 import { uncachedMembers } from '../src/rooms/member-cache.ts';
 import type { OutboxRow } from '../src/outbox/outbox.ts';
+import type { Database } from '@chat/chat';
 import { recordingStatements } from './recording-db.ts';
+import { DATABASE_KINDS, seededDatabase } from './seeded-database.ts';
 
 const one = { userId: 'u1', username: 'one' };
 const two = { userId: 'u2', username: 'two' };
@@ -21,34 +21,24 @@ async function sendTogether(messages: MessageService, sends: Array<Parameters<Me
   return results.map((r) => (r.status === 'fulfilled' ? r.value.ack : (r.reason as { code: string }).code));
 }
 
-for (const kind of ['pglite', 'postgres'] as const) {
+for (const kind of DATABASE_KINDS) {
   describe(`concurrent sends on ${kind} (group commit)`, () => {
-    let db: Database;
-    let pg: TestPostgres | undefined;
-    beforeAll(async () => {
-      if (kind === 'postgres') pg = await startPostgres();
-      db = await openDatabase({ databaseUrl: pg?.url }, createLogger({ service: 'test', level: 'silent' }));
-      await db.exec(`
+    const t = seededDatabase(kind, `
         INSERT INTO users VALUES ('u1', 'one', 0), ('u2', 'two', 0), ('u3', 'three', 0);
         INSERT INTO rooms (room_id, name, kind, created_by, created_at) VALUES ('ra', 'a', 'public', 'u1', 0), ('rb', 'b', 'public', 'u1', 0), ('rp', 'p', 'private', 'u1', 0);
         INSERT INTO memberships (room_id, user_id, joined_at) VALUES ('ra', 'u1', 0), ('ra', 'u2', 0), ('rb', 'u1', 0), ('rp', 'u1', 0);`);
-    });
-    afterAll(async () => {
-      await db?.close();
-      await pg?.stop();
-    });
 
     /**
      * The service under test, and the events its sends queued since it was made: the outbox's
      * rows (no relay runs here), which on PGlite must also be the rows handed over.
      */
     async function serviceOn(target: Database) {
-      const [top] = await db.query<{ id: number | null }>('SELECT max(id) AS id FROM outbox');
+      const [top] = await t.db.query<{ id: number | null }>('SELECT max(id) AS id FROM outbox');
       const since = Number(top?.id ?? 0);
       const handed: OutboxRow[] = [];
       const messages = createMessageService({ db: target, members: uncachedMembers, onCommit: () => {}, ...(kind === 'pglite' ? { onSent: (rows: OutboxRow[]) => handed.push(...rows) } : {}) });
       const events = async () => {
-        const rows = (await db.query<OutboxRow>('SELECT id, event_id, subject, payload FROM outbox WHERE id > $1 ORDER BY id', [since])).map((r) => ({ ...r, id: Number(r.id) }));
+        const rows = (await t.db.query<OutboxRow>('SELECT id, event_id, subject, payload FROM outbox WHERE id > $1 ORDER BY id', [since])).map((r) => ({ ...r, id: Number(r.id) }));
         // The same events; the stored JSON has jsonb's key order.
         const parsed = (list: OutboxRow[]) => list.map((r) => ({ ...r, payload: JSON.parse(r.payload) as unknown }));
         if (kind === 'pglite') expect(parsed(handed)).toEqual(parsed(rows));
@@ -58,7 +48,7 @@ for (const kind of ['pglite', 'postgres'] as const) {
     }
 
     it('numbers them per room in arrival order, refuses non-members, and answers repeated clientMsgIds with the first ack', async () => {
-      const { messages, events: queued } = await serviceOn(db);
+      const { messages, events: queued } = await serviceOn(t.db);
       await messages.send({ actor: one, roomId: 'ra', text: 'before', clientMsgId: 'old' }); // seq 1, alone
       // They arrive together and share one write (here: a repeated clientMsgId fails the shared
       // statement, so each then runs alone, in order).
@@ -84,9 +74,9 @@ for (const kind of ['pglite', 'postgres'] as const) {
       ]);
       expect((acks[5] as { id: string }).id).toBe((acks[1] as { id: string }).id);
 
-      const stored = await db.query<{ room_id: string; seq: number; text: string }>('SELECT room_id, seq, text FROM messages ORDER BY room_id, seq');
+      const stored = await t.db.query<{ room_id: string; seq: number; text: string }>('SELECT room_id, seq, text FROM messages ORDER BY room_id, seq');
       expect(stored.map((m) => `${m.room_id}:${m.seq}:${m.text}`)).toEqual(['ra:1:before', 'ra:2:a2', 'ra:3:a3', "ra:4:a4 it's", 'rb:1:b1']);
-      const [read] = await db.query<{ last_read_seq: number }>("SELECT last_read_seq FROM memberships WHERE room_id = 'ra' AND user_id = 'u1'");
+      const [read] = await t.db.query<{ last_read_seq: number }>("SELECT last_read_seq FROM memberships WHERE room_id = 'ra' AND user_id = 'u1'");
       expect(Number(read!.last_read_seq)).toBe(4);
 
       // One event per stored message, handed over in outbox-id order, each with its own seq, id and timestamp.
@@ -98,7 +88,7 @@ for (const kind of ['pglite', 'postgres'] as const) {
     });
 
     it('stores a batch in one statement: numbered per room in arrival order, refusals and repeats answered each', async () => {
-      const { db: counted, ran } = recordingStatements(db);
+      const { db: counted, ran } = recordingStatements(t.db);
       const { messages, events: queued } = await serviceOn(counted);
       const first = await messages.send({ actor: two, roomId: 'ra', text: 'first', clientMsgId: 'again' }); // alone
       const acks = await sendTogether(messages, [
@@ -125,9 +115,9 @@ for (const kind of ['pglite', 'postgres'] as const) {
         'ROOM_NOT_FOUND',
         { roomId: 'rb', seq: 3 },
       ]);
-      const stored = await db.query<{ room_id: string; seq: number; text: string }>("SELECT room_id, seq, text FROM messages WHERE seq >= 5 OR room_id = 'rb' ORDER BY room_id, seq");
+      const stored = await t.db.query<{ room_id: string; seq: number; text: string }>("SELECT room_id, seq, text FROM messages WHERE seq >= 5 OR room_id = 'rb' ORDER BY room_id, seq");
       expect(stored.map((m) => `${m.room_id}:${m.seq}:${m.text}`)).toEqual(['ra:5:first', 'ra:6:a6', 'ra:7:a7', 'rb:1:b1', 'rb:2:b2', 'rb:3:b3 \'quoted\' "json" \\ back']);
-      const reads = await db.query<{ user_id: string; last_read_seq: number }>("SELECT user_id, last_read_seq FROM memberships WHERE room_id = 'ra' ORDER BY user_id");
+      const reads = await t.db.query<{ user_id: string; last_read_seq: number }>("SELECT user_id, last_read_seq FROM memberships WHERE room_id = 'ra' ORDER BY user_id");
       expect(reads.map((r) => `${r.user_id}:${r.last_read_seq}`)).toEqual(['u1:7', 'u2:6']);
       // An event per stored message (none for the repeat), in outbox-id order, each with its seq written in.
       const events = await queued();
@@ -138,10 +128,10 @@ for (const kind of ['pglite', 'postgres'] as const) {
 
     if (kind === 'postgres') {
       it('numbers two replicas\' concurrent batches without gaps, repeats or deadlocks', async () => {
-        const replicas = [createMessageService({ db, members: uncachedMembers, onCommit: () => {} }), createMessageService({ db, members: uncachedMembers, onCommit: () => {} })];
-        const deadlocks = async () => Number((await db.query<{ n: number }>('SELECT deadlocks AS n FROM pg_stat_database WHERE datname = current_database()'))[0]!.n);
+        const replicas = [createMessageService({ db: t.db, members: uncachedMembers, onCommit: () => {} }), createMessageService({ db: t.db, members: uncachedMembers, onCommit: () => {} })];
+        const deadlocks = async () => Number((await t.db.query<{ n: number }>('SELECT deadlocks AS n FROM pg_stat_database WHERE datname = current_database()'))[0]!.n);
         const rooms = ['ra', 'rb', 'rp'];
-        const lastSeq = async () => new Map((await db.query<{ room_id: string; last_seq: number }>('SELECT room_id, last_seq FROM rooms')).map((r) => [r.room_id, Number(r.last_seq)]));
+        const lastSeq = async () => new Map((await t.db.query<{ room_id: string; last_seq: number }>('SELECT room_id, last_seq FROM rooms')).map((r) => [r.room_id, Number(r.last_seq)]));
         const before = await lastSeq();
         const deadlocksBefore = await deadlocks();
         // Each round the replicas get batches over the same rooms in different orders and
@@ -168,7 +158,7 @@ for (const kind of ['pglite', 'postgres'] as const) {
       it("locks a batch's rooms in room-id order before numbering (the update alone locked them in hash order)", async () => {
         // Deadlocks between replicas are too rare to provoke here; the plan shows the order.
         const statement = declaredStatements().find((st) => st.name === 'chat_send_batch')!;
-        const plan = await db.tx(async (q) => {
+        const plan = await t.db.tx(async (q) => {
           await q.query(`PREPARE plan_check (${statement.types.join(', ')}) AS ${statement.text}`);
           const rows = await q.query<{ 'QUERY PLAN': string }>(`EXPLAIN (COSTS OFF) EXECUTE plan_check ('[]')`);
           await q.query('DEALLOCATE plan_check');

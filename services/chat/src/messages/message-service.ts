@@ -7,7 +7,7 @@ import type { MemberCache } from '../rooms/member-cache.ts';
 import { addMember } from '../rooms/membership.ts';
 import { MESSAGE_COLUMNS, ROOM_COLUMNS, toMessage, toRoomInfo } from '../rooms/rows.ts';
 import { findUserByUsername } from '../users/user-service.ts';
-import { createGroupCommit, type Outcome } from './group-commit.ts';
+import { createGroupCommit, type Outcome } from '../db/group-commit.ts';
 import { readLatest, readPage } from './history.ts';
 
 type Req<M extends keyof ChatRpc> = ChatRpc[M]['req'];
