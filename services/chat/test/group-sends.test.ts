@@ -1,11 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import type { Database } from '@chat/chat';
 import { ChatEvent } from '@chat/contracts';
-import { createLogger } from '@chat/logging';
 import { declaredStatements } from '../src/db/database.ts';
 import { createMessageService } from '../src/messages/message-service.ts';
 import { uncachedMembers } from '../src/rooms/member-cache.ts';
 import type { OutboxRow } from '../src/outbox/outbox.ts';
-import type { Database } from '@chat/chat';
 import { recordingStatements } from './recording-db.ts';
 import { DATABASE_KINDS, seededDatabase } from './seeded-database.ts';
 

@@ -1,4 +1,4 @@
-import { AppError, clampLimit, type Actor, type ChatRpc, type RoomInfo } from '@chat/contracts';
+import { AppError, clampLimit, type ChatRpc, type RoomInfo } from '@chat/contracts';
 import { isUniqueViolation, type Database, type Sql } from '../db/database.ts';
 import { readLatest, readPage } from '../messages/history.ts';
 import { appendEvent } from '../outbox/outbox.ts';
