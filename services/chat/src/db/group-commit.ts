@@ -34,8 +34,8 @@ export function createGroupCommit<I, R>(deps: {
   one: (item: I) => Promise<R>;
   /** Several items in one atomic write; an outcome per item, in their order. */
   many: (items: I[]) => Promise<Array<Outcome<R>>>;
-  /** After each write, with the results it made durable. */
-  onCommit: (results: R[]) => void;
+  /** After each write, with the results it made durable (sends hand their outbox rows over). */
+  onCommit?: (results: R[]) => void;
 }) {
   const queue: Array<{ item: I; resolve: (r: R) => void; reject: (e: unknown) => void }> = [];
   let draining = false;
@@ -67,7 +67,7 @@ export function createGroupCommit<I, R>(deps: {
       const batch = queue.splice(0, deps.maxBatch);
       const outcomes = batch.length === 1 ? [await alone(batch[0]!.item)] : await together(batch.map((b) => b.item));
       const durable = outcomes.flatMap((o) => (o.ok ? [o.value] : []));
-      if (durable.length > 0) deps.onCommit(durable);
+      if (durable.length > 0) deps.onCommit?.(durable);
       batch.forEach((b, i) => {
         const o = outcomes[i]!;
         if (o.ok) b.resolve(o.value);

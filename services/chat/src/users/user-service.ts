@@ -84,7 +84,6 @@ export function createUserService(deps: { db: Database; members: MemberCache }) 
     gatherMs: 0,
     one: async (actor) => (await openSessions([actor]))[0]!,
     many: async (actors) => (await openSessions(actors)).map((value) => ({ ok: true as const, value })),
-    onCommit: () => {},
   });
 
   return {
