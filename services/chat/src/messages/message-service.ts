@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { AppError, checkMessageText, clampLimit, type Actor, type ChatRpc, type MessageAck, type RoomInfo } from '@chat/contracts';
-import { isUniqueViolation, type Database, prepared, type Row, type Sql } from '../db/database.ts';
+import { isUniqueViolation, type Database, prepared, type PreparedStatement, type Row, type Sql } from '../db/database.ts';
 import { appendEvent, newOutboxEvent, type OutboxRow } from '../outbox/outbox.ts';
 import { loadRoomAsMember, loadRoomFor } from '../rooms/access.ts';
 import type { MemberCache } from '../rooms/member-cache.ts';
@@ -9,6 +9,7 @@ import { MESSAGE_COLUMNS, ROOM_COLUMNS, toMessage, toRoomInfo } from '../rooms/r
 import { findUserByUsername } from '../users/user-service.ts';
 import { createGroupCommit, type Outcome } from '../db/group-commit.ts';
 import { readLatest, readPage } from './history.ts';
+import { joinSeq, splitAtSeq } from './seq-splice.ts';
 
 type Req<M extends keyof ChatRpc> = ChatRpc[M]['req'];
 type Res<M extends keyof ChatRpc> = ChatRpc[M]['res'];
@@ -33,10 +34,10 @@ async function findBySenderKey(q: Sql, roomId: string, userId: string, clientMsg
  * if this sender's clientMsgId is already stored, else bump the room's seq as a member (the
  * row lock serialises concurrent senders on any replica until commit; the membership join is
  * the hot path's only check), store the message, mark it read for its sender and queue its
- * event with the seq written in. No row back means "not a member" (or no such room). A
+ * event with the seq joined in (seq-splice.ts). No row back means "not a member" (or no such room). A
  * concurrent repeat of the clientMsgId fails on the unique index, which undoes the bump.
  */
-const SEND = prepared('chat_send', ['text', 'text', 'text', 'text', 'text', 'bigint', 'text', 'text', 'text', 'text'], `WITH prior AS (
+const SEND = prepared('chat_send', ['text', 'text', 'text', 'text', 'text', 'bigint', 'text', 'text', 'text', 'text', 'text'], `WITH prior AS (
     SELECT id, seq, created_at FROM messages
      WHERE $7::text IS NOT NULL AND room_id = $2 AND user_id = $3 AND client_msg_id = $7
   ), bumped AS (
@@ -50,7 +51,7 @@ const SEND = prepared('chat_send', ['text', 'text', 'text', 'text', 'text', 'big
     UPDATE memberships m SET last_read_seq = b.seq FROM bumped b WHERE m.room_id = $2 AND m.user_id = $3
   ), queued AS (
     INSERT INTO outbox (event_id, subject, payload)
-    SELECT $8, $9, jsonb_set($10::jsonb, '{data,message,seq}', to_jsonb(b.seq))::text FROM bumped b
+    SELECT $8, $9, $10 || b.seq || $11 FROM bumped b
     RETURNING id
   )
   SELECT $1 AS id, b.seq, $6 AS created_at, q.id AS outbox_id FROM bumped b, queued q
@@ -60,7 +61,7 @@ const SEND = prepared('chat_send', ['text', 'text', 'text', 'text', 'text', 'big
 /**
  * A send statement's row: the stored message's number, and its outbox row's id unless it
  * repeated an earlier clientMsgId. Nothing the caller already has comes back: parsing each
- * send's event JSON out of PGlite's reply cost more than writing it again here.
+ * send's event JSON out of PGlite's reply cost more than joining it again here.
  */
 interface SendRow extends Row {
   id: string;
@@ -76,16 +77,24 @@ interface SendRow extends Row {
  * clientMsgId answers for it; a member's send is numbered after the room's last seq in input
  * order; others get no row (the caller finds out why). The per-row lookups are LATERAL with
  * LIMIT so they stay index lookups: prepared while the tables were empty, joins were planned
- * as scans of whole tables and got slower with every message. `locked` takes the rooms' row
- * locks in room-id order before `bumped` updates them (its count is an InitPlan, evaluated
- * before the update's first row): the update alone locked them in hash order, and two chat
- * replicas' batches over the same rooms deadlocked (once in 8,000 sends at 800 msg/s, a 1 s
- * stall each time PostgreSQL broke one).
+ * as scans of whole tables and got slower with every message.
+ *
+ * With `lockRooms`, `locked` takes the rooms' row locks in room-id order before `bumped`
+ * updates them (its count is an InitPlan, evaluated before the update's first row): the
+ * update alone locked them in hash order, and two chat replicas' batches over the same rooms
+ * deadlocked (once in 8,000 sends at 800 msg/s, a 1 s stall each time PostgreSQL broke one).
+ * PGlite has one writer, so it skips those locks (about a tenth of the statement's cost).
  */
-const SEND_BATCH = prepared('chat_send_batch', ['json'], `WITH input AS (
+function sendBatchStatement(name: string, lockRooms: boolean) {
+  const locked = lockRooms
+    ? `, locked AS (
+    SELECT room_id FROM rooms WHERE room_id IN (SELECT room_id FROM fresh) ORDER BY room_id FOR UPDATE
+  )`
+    : '';
+  return prepared(name, ['json'], `WITH input AS (
     SELECT * FROM ROWS FROM (json_to_recordset($1) AS (id text, room_id text, user_id text, username text, text text, created_at bigint,
-                                                      client_msg_id text, event_id text, subject text, payload text))
-      WITH ORDINALITY AS i(id, room_id, user_id, username, text, created_at, client_msg_id, event_id, subject, payload, n)
+                                                      client_msg_id text, event_id text, subject text, payload_head text, payload_tail text))
+      WITH ORDINALITY AS i(id, room_id, user_id, username, text, created_at, client_msg_id, event_id, subject, payload_head, payload_tail, n)
   ), prior AS (
     SELECT i.n, m.id, m.seq, m.created_at FROM input i CROSS JOIN LATERAL (
       SELECT id, seq, created_at FROM messages m
@@ -95,11 +104,9 @@ const SEND_BATCH = prepared('chat_send_batch', ['json'], `WITH input AS (
       FROM input i CROSS JOIN LATERAL (
         SELECT 1 FROM memberships mb WHERE mb.room_id = i.room_id AND mb.user_id = i.user_id LIMIT 1) member
      WHERE NOT EXISTS (SELECT 1 FROM prior p WHERE p.n = i.n)
-  ), locked AS (
-    SELECT room_id FROM rooms WHERE room_id IN (SELECT room_id FROM fresh) ORDER BY room_id FOR UPDATE
-  ), bumped AS (
+  )${locked}, bumped AS (
     UPDATE rooms r SET last_seq = r.last_seq + c.sends FROM (SELECT room_id, count(*) AS sends FROM fresh GROUP BY room_id) c
-     WHERE r.room_id = c.room_id AND (SELECT count(*) FROM locked) > 0
+     WHERE r.room_id = c.room_id${lockRooms ? ' AND (SELECT count(*) FROM locked) > 0' : ''}
     RETURNING r.room_id, r.last_seq - c.sends AS base
   ), numbered AS (
     SELECT f.*, b.base + f.k AS seq FROM fresh f JOIN bumped b ON b.room_id = f.room_id
@@ -111,12 +118,15 @@ const SEND_BATCH = prepared('chat_send_batch', ['json'], `WITH input AS (
      WHERE m.room_id = x.room_id AND m.user_id = x.user_id
   ), queued AS (
     INSERT INTO outbox (event_id, subject, payload)
-    SELECT event_id, subject, jsonb_set(payload::jsonb, '{data,message,seq}', to_jsonb(seq))::text FROM numbered ORDER BY n
+    SELECT event_id, subject, payload_head || seq || payload_tail FROM numbered ORDER BY n
     RETURNING id, event_id
   )
   SELECT n.n, n.id, n.seq, n.created_at, q.id AS outbox_id FROM numbered n JOIN queued q ON q.event_id = n.event_id
   UNION ALL
   SELECT p.n, p.id, p.seq, p.created_at, NULL FROM prior p`);
+}
+const SEND_BATCH = sendBatchStatement('chat_send_batch', true);
+const SEND_BATCH_SOLE_WRITER = sendBatchStatement('chat_send_batch_sole_writer', false);
 
 /** A stored send: its ack, and its outbox row unless it repeated an earlier clientMsgId. */
 export interface StoredSend {
@@ -128,13 +138,14 @@ export interface StoredSend {
 
 /**
  * A send before the database numbers it. `row` is SEND's parameters in this order, and one
- * input row of SEND_BATCH; `event` is its outbox event, whose seq is filled in once known.
+ * input row of SEND_BATCH; `payload` is its outbox event's JSON, cut where the seq goes.
  */
 function newSend(roomId: string, actor: Actor, text: string, clientMsgId?: string) {
   const message = { id: randomUUID(), roomId, seq: 0, userId: actor.userId, username: actor.username, text, timestamp: Date.now(), ...(clientMsgId ? { clientMsgId } : {}) };
   const event = newOutboxEvent({ type: 'chat.message.sent.v1', data: { message } });
-  const row = { id: message.id, room_id: roomId, user_id: actor.userId, username: actor.username, text, created_at: message.timestamp, client_msg_id: clientMsgId ?? null, event_id: event.eventId, subject: event.subject, payload: JSON.stringify(event.full) };
-  return { row, event: event.full, actor };
+  const payload = splitAtSeq(JSON.stringify(event.full));
+  const row = { id: message.id, room_id: roomId, user_id: actor.userId, username: actor.username, text, created_at: message.timestamp, client_msg_id: clientMsgId ?? null, event_id: event.eventId, subject: event.subject, payload_head: payload.head, payload_tail: payload.tail };
+  return { row, payload, actor };
 }
 type NewSend = ReturnType<typeof newSend>;
 
@@ -145,11 +156,10 @@ async function refusal(q: Sql, actor: Actor, roomId: string): Promise<AppError> 
 }
 
 /** The send's outcome; its outbox row is the one the statement stored, seq included. */
-function storedSend(stored: SendRow, { row, event, actor }: NewSend): StoredSend {
+function storedSend(stored: SendRow, { row, payload, actor }: NewSend): StoredSend {
   const ack = ackOf({ roomId: row.room_id, id: String(stored.id), seq: Number(stored.seq), timestamp: Number(stored.created_at), clientMsgId: row.client_msg_id ?? undefined });
   if (stored.outbox_id === null) return { ack, userId: actor.userId };
-  event.data.message.seq = ack.seq;
-  return { ack, userId: actor.userId, event: { id: Number(stored.outbox_id), event_id: row.event_id, subject: row.subject, payload: JSON.stringify(event) } };
+  return { ack, userId: actor.userId, event: { id: Number(stored.outbox_id), event_id: row.event_id, subject: row.subject, payload: joinSeq(payload, ack.seq) } };
 }
 
 async function storeMessage(q: Sql, roomId: string, actor: Actor, text: string, clientMsgId?: string): Promise<StoredSend> {
@@ -163,9 +173,9 @@ async function storeMessage(q: Sql, roomId: string, actor: Actor, text: string, 
  * Several sends in one statement. Throws only if the statement failed (then nothing was
  * stored); afterwards every send gets its own outcome, refusals included.
  */
-async function storeMessages(q: Sql, reqs: Array<Req<'message.send'>>): Promise<Array<Outcome<StoredSend>>> {
+async function storeMessages(q: Sql, statement: PreparedStatement, reqs: Array<Req<'message.send'>>): Promise<Array<Outcome<StoredSend>>> {
   const sends = reqs.map((req) => newSend(req.roomId, req.actor, req.text, req.clientMsgId));
-  const rows = await q.run<SendRow & { n: number }>(SEND_BATCH, [JSON.stringify(sends.map((s) => s.row))]);
+  const rows = await q.run<SendRow & { n: number }>(statement, [JSON.stringify(sends.map((s) => s.row))]);
   const byN = new Map(rows.map((r) => [Number(r.n), r]));
   return Promise.all(
     reqs.map(async (req, i): Promise<Outcome<StoredSend>> => {
@@ -235,7 +245,7 @@ export function createMessageService(deps: {
                 return ack && { ack, userId: req.actor.userId };
               },
             ),
-    many: (reqs) => storeMessages(db, reqs),
+    many: (reqs) => storeMessages(db, db.kind === 'pglite' ? SEND_BATCH_SOLE_WRITER : SEND_BATCH, reqs),
     onCommit: committed,
   });
 
