@@ -64,7 +64,7 @@ export function compare(scenario: ScenarioId, results: ScenarioResult[], s1: Sce
   }
   if (scenario === 'S3' && ref) {
     for (const r of results.filter((x) => x.target === 'stack')) {
-      for (const [key, when] of [['rssPerConnKb', '2 s after the last login'], ['idleRssPerConnKb', 'idle']] as const) {
+      for (const [key, when] of [['rssPerConnKb', '2 s after the last login'], ['idleRssPerConnKb', 'idle'], ['settledRssPerConnKb', 'settled']] as const) {
         const ratio = Number(ref.metrics[key]) ? Number(r.metrics[key]) / Number(ref.metrics[key]) : 0;
         out.push({ name: `${r.targetLabel}: RSS/conn ${when} vs reference`, target: '<= 1.5x', value: `${ratio.toFixed(2)}x (${r.metrics[key]} vs ${ref.metrics[key]} KB)`, ok: ratio > 0 && ratio <= 1.5 });
       }
@@ -107,7 +107,7 @@ function headline(r: ScenarioResult): { load: string; result: string; lat: [unkn
       return { load: `${c.conns} conns, ${c.rooms} rooms, rate x2 per step, then bisected`, result: `max ${fmt(m.maxSustainedDeliveriesPerSec)} deliveries/s (at ${fmt(m.atMsgsPerSec)} msg/s)`, lat: [s?.latency.p50Ms, s?.latency.p99Ms, s?.latency.maxMs], step: s };
     }
     case 'S3':
-      return { load: `${c.conns} idle conns`, result: `${fmt(m.loginsPerSec)} logins/s, ${fmt(m.rssPerConnKb)} KB RSS/conn 2 s after the last login (${fmt(m.socketProcessRssBeforeMb)} -> ${fmt(m.socketProcessRssAfterMb)} MB), ${fmt(m.idleRssPerConnKb)} KB after ${fmt((c.idleMs as number) / 1000)} s idle`, lat: [m.loginP50Ms, m.loginP99Ms, m.loginMaxMs] };
+      return { load: `${c.conns} idle conns`, result: `${fmt(m.loginsPerSec)} logins/s, ${fmt(m.rssPerConnKb)} KB RSS/conn 2 s after the last login (${fmt(m.socketProcessRssBeforeMb)} -> ${fmt(m.socketProcessRssAfterMb)} MB), ${fmt(m.idleRssPerConnKb)} KB after ${fmt((c.idleMs as number) / 1000)} s idle, ${fmt(m.settledRssPerConnKb)} KB after ${fmt((c.settledMs as number) / 1000)} s`, lat: [m.loginP50Ms, m.loginP99Ms, m.loginMaxMs] };
     case 'S4': {
       const s = best((x) => x.ackedPerSec, (x) => x.ackLatency.p99Ms <= c.ackP99LimitMs!);
       return { load: `${c.conns} conns, rooms of 2, rate x2 per step, then bisected`, result: `max ${fmt(m.maxAckedMsgsPerSec)} acked msg/s at ack p99 <= 50 ms`, lat: [s?.ackLatency.p50Ms, s?.ackLatency.p99Ms, s?.ackLatency.maxMs], step: s };

@@ -54,7 +54,7 @@ describe('bench harness, smoke size', () => {
         if (def.id === 'S3') {
           expect(r.metrics).toMatchObject({ connected: 50, failed: 0 });
           expect(r.metrics.loginsPerSec).toBeGreaterThan(0);
-          expect(r.metrics.rssPerConnKb).toBeTypeOf('number');
+          for (const k of ['rssPerConnKb', 'idleRssPerConnKb', 'settledRssPerConnKb']) expect(r.metrics[k]).toBeTypeOf('number');
         }
         if (def.id === 'S5') {
           expect(r.metrics).toMatchObject({ dropped: 20, failed: 0, lost: 0, duplicates: 0, outOfOrder: 0 });
