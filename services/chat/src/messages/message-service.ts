@@ -34,8 +34,9 @@ async function findBySenderKey(q: Sql, roomId: string, userId: string, clientMsg
  * if this sender's clientMsgId is already stored, else bump the room's seq as a member (the
  * row lock serialises concurrent senders on any replica until commit; the membership join is
  * the hot path's only check), store the message, mark it read for its sender and queue its
- * event with the seq joined in (seq-splice.ts). No row back means "not a member" (or no such room). A
- * concurrent repeat of the clientMsgId fails on the unique index, which undoes the bump.
+ * event with the seq joined in (seq-splice.ts). No row back means "not a member" (or no such
+ * room). A concurrent repeat of the clientMsgId fails on the unique index, which undoes the
+ * bump.
  */
 const SEND = prepared('chat_send', ['text', 'text', 'text', 'text', 'text', 'bigint', 'text', 'text', 'text', 'text', 'text'], `WITH prior AS (
     SELECT id, seq, created_at FROM messages

@@ -21,4 +21,5 @@ it('is not fooled by user text or names that spell the key', () => {
 
 it('refuses JSON without exactly one message seq of 0', () => {
   expect(() => splitAtSeq(JSON.stringify({ message: { seq: 3 } }))).toThrow(/must hold/);
+  expect(() => splitAtSeq(JSON.stringify({ a: { seq: 0, b: 1 }, c: { seq: 0, d: 2 } }))).toThrow(/must hold/);
 });
