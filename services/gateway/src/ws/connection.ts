@@ -145,13 +145,15 @@ export class Connection {
     this.ctx.metrics.sent.frames += 1;
   }
 
-  private static readonly writes = new TurnWrites<Connection>((conn, bytes) => {
-    if (conn.socket.readyState === conn.socket.OPEN) conn.transport.write(bytes);
-  });
+  private static readonly writes = new TurnWrites<Connection>((conn, bytes) => conn.writeIfOpen(bytes));
 
   /** A WebSocket ping, written as ready-made bytes like data frames: `ws.ping()` frames and corks each. */
   ping(): void {
-    if (this.socket.readyState === this.socket.OPEN) this.transport.write(PING_FRAME);
+    this.writeIfOpen(PING_FRAME);
+  }
+
+  private writeIfOpen(bytes: Uint8Array): void {
+    if (this.socket.readyState === this.socket.OPEN) this.transport.write(bytes);
   }
 
   send<T extends ServerFrameType>(type: T, data: ServerFrameData[T], ref?: string): void {
