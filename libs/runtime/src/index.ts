@@ -1,2 +1,3 @@
 export * from './shutdown.ts';
 export * from './health-server.ts';
+export * from './event-rate.ts';

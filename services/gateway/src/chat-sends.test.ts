@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { AppError, type ChatMethod, type ChatRpc, type RpcReply } from '@chat/contracts';
 import { replyError, type ChatClient } from '@chat/nats';
 import { batchingSends, MAX_SENDS_PER_REQUEST } from './chat-sends.ts';
@@ -89,6 +89,40 @@ describe('batchingSends', () => {
       { method: 'message.send', count: 1 },
       { method: 'message.send', count: 1 },
     ]);
+  });
+
+  it("under load, lets a request wait a millisecond for the next turns' sends", async () => {
+    // Fake setTimeout and clock; setImmediate stays real, so "the next turn" is a real one.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'performance'] });
+    const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+    try {
+      const { chat, calls } = fakeChat();
+      const client = batchingSends(chat);
+      const twoTurnsApart = async () => {
+        calls.length = 0;
+        const first = client('message.send', send('a'));
+        await nextTurn();
+        const second = client('message.send', send('bb'));
+        await vi.advanceTimersByTimeAsync(1);
+        await Promise.all([first, second]);
+        return [...calls];
+      };
+      // Quiet: each turn's send goes at once.
+      expect(await twoTurnsApart()).toEqual([
+        { method: 'message.send', count: 1 },
+        { method: 'message.send', count: 1 },
+      ]);
+      // 4 sends a millisecond for 75 ms.
+      const load: Array<Promise<unknown>> = [];
+      for (let ms = 0; ms < 75; ms++) {
+        for (let i = 0; i < 4; i++) load.push(client('message.send', send('x')));
+        await vi.advanceTimersByTimeAsync(1);
+      }
+      await Promise.all(load);
+      expect(await twoTurnsApart()).toEqual([{ method: 'message.sendMany', count: 2 }]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('passes every other method straight through', async () => {

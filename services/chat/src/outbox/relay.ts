@@ -28,9 +28,9 @@
 import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '@chat/logging';
+import { createEventRate } from '@chat/runtime';
 import type { Database } from '../db/database.ts';
 import type { OutboxRow } from './outbox.ts';
-import { createEventRate } from './event-rate.ts';
 import { publications } from './publications.ts';
 
 const RELAY_LOCK = 727_002;

@@ -1,7 +1,7 @@
 /**
  * Roughly how many events arrived in the last `windowMs`: a count that decays exponentially,
- * so it needs no buffer of timestamps. The relay reads it to tell a busy second from a quiet
- * one.
+ * so it needs no buffer of timestamps. Chat's outbox relay and the gateway's send batching
+ * read it to tell a busy second from a quiet one.
  */
 export function createEventRate(windowMs: number, now: () => number = () => performance.now()) {
   let level = 0;
