@@ -47,7 +47,9 @@ const COALESCE_MS = 2;
  * relay keeps the short wait: at S1's 200 msg/s, 8 ms would add itself to every delivery.
  * "Busy" is more than BUSY_EVENTS events committed in about the last RATE_WINDOW_MS (400 a
  * second). Each replica counts only its own commits, while a PostgreSQL run reads every
- * replica's rows: two replicas at 800 msg/s in all count as busy.
+ * replica's rows: two replicas at 800 msg/s in all count as busy. There, at 1,000 msg/s, the
+ * stack used 772-936 us of CPU per message against 842-974 when only handed-over rows counted
+ * and only an idle relay waited (four rounds each, alternating).
  */
 const BUSY_COALESCE_MS = 8;
 const BUSY_EVENTS = 40;
