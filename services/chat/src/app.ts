@@ -31,7 +31,7 @@ export function buildChatApp(deps: {
 }): ChatApp {
   const log = deps.log.child({ module: 'chat' });
   const relay = createOutboxRelay({ db: deps.db, nc: deps.nc, log, beforePublish: deps.beforePublish });
-  const onCommit = (events?: number) => relay.kick(events);
+  const onCommit = () => relay.kick();
   // Only PGlite guarantees one writer, so only there can a cache see every change.
   const members = deps.db.kind === 'pglite' ? createMemberCache({ maxMembers: MEMBER_CACHE_SIZE }) : uncachedMembers;
   const rooms = createRoomService({ db: deps.db, members, onCommit });

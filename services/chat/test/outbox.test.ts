@@ -136,25 +136,6 @@ describe('outbox relay', () => {
     expect(events.map((e) => (e.type === 'chat.message.read.v1' ? e.data.seq : 0))).toEqual([1, 2, 3, 4, 5]);
   });
 
-  it('when busy, lets the commits that come while it publishes wait for company', async () => {
-    const publishedAt: number[] = [];
-    const relay = createOutboxRelay({ db, nc, log, beforePublish: async () => void publishedAt.push(performance.now()) });
-    relay.kick(1000); // a busy second's worth of commits
-    for (let seq = 1; seq <= 40; seq++) {
-      await db.tx((q) => appendEvent(q, readEvent('busy', seq)));
-      relay.kick();
-      await new Promise((resolve) => setTimeout(resolve, 1));
-    }
-    await expect.poll(() => relay.backlog(), { timeout: 5000 }).toBe(0);
-    await relay.stop();
-    const events = (await streamEvents()).filter((e) => e.type === 'chat.message.read.v1' && e.data.roomId === 'busy');
-    expect(events.map((e) => (e.type === 'chat.message.read.v1' ? e.data.seq : 0))).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
-    // Runs came one after another, each at least the busy wait (8 ms) after the one before.
-    expect(publishedAt.length).toBeGreaterThan(2);
-    const gaps = publishedAt.slice(1).map((t, i) => t - publishedAt[i]!);
-    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(7);
-  });
-
   it('falls back to reading the table when publishing handed-over rows fails', async () => {
     let failNext = true;
     const relay = createOutboxRelay({

@@ -214,17 +214,16 @@ export function dmRoomId(a: string, b: string): string {
 export function createMessageService(deps: {
   db: Database;
   members: MemberCache;
-  /** Something was committed that queued outbox rows (`events` of them; 1 if not said). */
-  onCommit: (events?: number) => void;
+  /** Something was committed that queued outbox rows. */
+  onCommit: () => void;
   /** Sends committed on PGlite, with their outbox rows: the relay publishes them from memory. */
   onSent?: (events: OutboxRow[]) => void;
 }) {
   const { db, members, onCommit } = deps;
   const committed = (sends: StoredSend[]) => {
     for (const s of sends) members.readUpTo(s.ack.roomId, s.userId, s.ack.seq);
-    const events = sends.flatMap((s) => (s.event ? [s.event] : []));
-    if (deps.onSent) deps.onSent(events);
-    else onCommit(events.length);
+    if (!deps.onSent) return onCommit();
+    deps.onSent(sends.flatMap((s) => (s.event ? [s.event] : [])));
   };
   /**
    * Sends are group-committed on both databases, a batch as one statement. On PostgreSQL

@@ -39,30 +39,23 @@ const POLL_MS = 1000;
 /** A kick waits this long before the relay reads, so a busy second's commits share batches. */
 const COALESCE_MS = 2;
 /**
- * Under load a relay run waits longer, so fewer and larger batches cross JetStream and
+ * Under load, handed-over rows wait longer, so fewer and larger batches cross JetStream and
  * broadcast: each batch costs a publish, its ack, a pull delivery, broadcast's fan-out publish
- * and its ack, whatever its size (and on PostgreSQL a relay transaction). S4 on PGlite (rooms
- * of 2) at a fixed 1,500 msg/s used 464-508 us of CPU per message with 8 ms against 505-567
- * with 2 ms, at a lower ack p99 (23-42 against 43-51 ms; two runs each, alternating). A quiet
- * relay keeps the short wait: at S1's 200 msg/s, 8 ms would add itself to every delivery.
- * "Busy" is more than BUSY_EVENTS events committed in about the last RATE_WINDOW_MS (400 a
- * second). Each replica counts only its own commits, while a PostgreSQL run reads every
- * replica's rows: two replicas at 800 msg/s in all count as busy. There, at 1,000 msg/s, the
- * stack used 772-936 us of CPU per message against 842-974 when only handed-over rows counted
- * and only an idle relay waited (four rounds each, alternating).
+ * and its ack, whatever its size. S4 on PGlite (rooms of 2) at a fixed 1,500 msg/s used 464-508
+ * us of CPU per message with 8 ms against 505-567 with 2 ms, at a lower ack p99 (23-42 against
+ * 43-51 ms; two runs each, alternating). A quiet relay keeps the short wait: at S1's 200
+ * msg/s, 8 ms would add itself to every delivery. "Busy" is more than BUSY_EVENTS handed over
+ * in about the last RATE_WINDOW_MS (1,000 events a second).
  */
 const BUSY_COALESCE_MS = 8;
-const BUSY_EVENTS = 40;
+const BUSY_EVENTS = 100;
 const RATE_WINDOW_MS = 100;
 const DELETE_BATCH = 256;
 const DELETE_MS = 50;
 
 export interface OutboxRelay {
-  /**
-   * Asks for a relay run that reads the table soon; cheap to call after every commit.
-   * `events`: how many outbox rows the commit queued (default 1), counted to tell a busy relay.
-   */
-  kick(events?: number): void;
+  /** Asks for a relay run that reads the table soon; cheap to call after every commit. */
+  kick(): void;
   /** Committed rows, in commit order (PGlite): published from memory. */
   handoff(rows: OutboxRow[]): void;
   /** Publishes until the outbox is empty (or fails), then stops the relay. */
@@ -91,7 +84,7 @@ export function createOutboxRelay(deps: {
   let stopped = false;
   let failures = 0;
   let retryTimer: NodeJS.Timeout | undefined;
-  const eventRate = createEventRate(RATE_WINDOW_MS);
+  const handedRate = createEventRate(RATE_WINDOW_MS);
 
   type Row = OutboxRow;
   const SELECT = 'SELECT id, event_id, subject, payload FROM outbox ORDER BY id LIMIT $1';
@@ -158,22 +151,16 @@ export function createOutboxRelay(deps: {
 
   function schedule(ms: number) {
     clearTimeout(retryTimer);
-    retryTimer = setTimeout(scan, ms);
+    retryTimer = setTimeout(() => kick(), ms);
   }
 
-  const busy = () => eventRate.recent() > BUSY_EVENTS;
-  const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
   async function loop() {
-    await pause(busy() ? BUSY_COALESCE_MS : COALESCE_MS);
     while (again && !stopped) {
       again = false;
-      let backlog = false;
       try {
         const n = await relayBatch();
         failures = 0;
-        backlog = n === BATCH;
-        if (backlog || handed.length > 0 || scanDue) again = true;
+        if (n === BATCH || handed.length > 0 || scanDue) again = true;
         else if (n === -1) schedule(10);
       } catch (err) {
         failures += 1;
@@ -182,37 +169,31 @@ export function createOutboxRelay(deps: {
         if (failures === 1 || failures % 20 === 0) log.warn({ err, backoff }, 'outbox relay failed; retrying');
         schedule(backoff);
       }
-      // Commits that came during this run wait for company too, unless rows are backed up.
-      if (again && !backlog && busy()) await pause(BUSY_COALESCE_MS);
     }
     running = undefined;
   }
 
-  function scan() {
+  function kick() {
     scanDue = true;
     run();
-  }
-
-  function kick(events = 1) {
-    eventRate.add(events);
-    scan();
   }
 
   function run() {
     again = true;
     if (running || stopped) return;
-    running = loop();
+    const wait = handedRate.recent() > BUSY_EVENTS ? BUSY_COALESCE_MS : COALESCE_MS;
+    running = new Promise((r) => setTimeout(r, wait)).then(loop);
   }
 
   function handoff(rows: OutboxRow[]) {
     if (rows.length === 0) return;
-    eventRate.add(rows.length);
+    handedRate.add(rows.length);
     handed.push(...rows);
     run();
   }
 
-  const poll = setInterval(scan, POLL_MS);
-  scan();
+  const poll = setInterval(kick, POLL_MS);
+  kick();
 
   return {
     kick,
