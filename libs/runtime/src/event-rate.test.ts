@@ -8,6 +8,8 @@ it('counts a steady flow as its rate over the window, and forgets it when the fl
   for (; t < 1000; t += 4) rate.add(6);
   expect(rate.recent()).toBeGreaterThan(140);
   expect(rate.recent()).toBeLessThan(160);
+  expect(rate.perSecond()).toBeGreaterThan(1400);
+  expect(rate.perSecond()).toBeLessThan(1600);
   t += 500; // five windows of quiet
   expect(rate.recent()).toBeLessThan(1.2);
 });

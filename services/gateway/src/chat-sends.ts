@@ -19,28 +19,27 @@ export const MAX_SENDS_PER_REQUEST = 32;
  * chat and the gateway again, while chat's group commit waits 4 ms for company anyway. S4 on
  * PGlite at a fixed 1,500 msg/s: 450-506 against 504-581 us of CPU per message for the whole
  * stack, ack p99 34-47 against 52-114 ms (three rounds each, alternating); 2 ms saved no more
- * and added 2-3 ms to the ack p50. "Busy" is more than BUSY_SENDS sends in about the last
- * RATE_WINDOW_MS (1,000 a second), so at S1's 200 sends/s nothing waits.
+ * and added 2-3 ms to the ack p50. "Busy" is more than BUSY_SENDS_PER_SEC, so at S1's 200
+ * sends/s nothing waits.
  */
 const BUSY_GATHER_MS = 1;
-const BUSY_SENDS = 100;
-const RATE_WINDOW_MS = 100;
+const BUSY_SENDS_PER_SEC = 1000;
 
 /**
- * The gateway's chat client, with the `message.send` calls of one event-loop turn (all sockets),
- * or under load of about a millisecond, going out as one `message.sendMany` request. A request and its reply cost the gateway,
- * nats-server and chat about the same for one send or many (docs/performance.md item 26);
- * under load a turn reads several sockets. A lone send still goes as `message.send`, and each
- * send gets its own ack or error; if the request fails (timeout, chat away), every send in it
- * fails with that error, as each would have alone, and a chat service that does not know
- * `message.sendMany` yet gets the sends one by one.
+ * The gateway's chat client, with the `message.send` calls of one event-loop turn (all
+ * sockets), or under load of about a millisecond, going out as one `message.sendMany` request.
+ * A request and its reply cost the gateway, nats-server and chat about the same for one send
+ * or many (docs/performance.md item 26); under load a turn reads several sockets. A lone send
+ * still goes as `message.send`, and each send gets its own ack or error; if the request fails
+ * (timeout, chat away), every send in it fails with that error, as each would have alone, and
+ * a chat service that does not know `message.sendMany` yet gets the sends one by one.
  */
 export function batchingSends(chat: ChatClient): ChatClient {
   let queue: PendingSend[] = [];
   // Which queue a scheduled flush is for: a full queue leaves early, and its timer must not
   // cut the next queue short.
   let generation = 0;
-  const sendRate = createEventRate(RATE_WINDOW_MS);
+  const sendRate = createEventRate();
   const flush = () => {
     const batch = queue;
     queue = [];
@@ -50,7 +49,7 @@ export function batchingSends(chat: ChatClient): ChatClient {
   const flushLater = () => {
     const mine = generation;
     const flushMine = () => mine === generation && flush();
-    if (sendRate.recent() > BUSY_SENDS) setTimeout(flushMine, BUSY_GATHER_MS);
+    if (sendRate.perSecond() > BUSY_SENDS_PER_SEC) setTimeout(flushMine, BUSY_GATHER_MS);
     else setImmediate(flushMine);
   };
   const send = (req: SendReq) =>

@@ -44,12 +44,11 @@ const COALESCE_MS = 2;
  * and its ack, whatever its size. S4 on PGlite (rooms of 2) at a fixed 1,500 msg/s used 464-508
  * us of CPU per message with 8 ms against 505-567 with 2 ms, at a lower ack p99 (23-42 against
  * 43-51 ms; two runs each, alternating). A quiet relay keeps the short wait: at S1's 200
- * msg/s, 8 ms would add itself to every delivery. "Busy" is more than BUSY_EVENTS handed over
- * in about the last RATE_WINDOW_MS (1,000 events a second).
+ * msg/s, 8 ms would add itself to every delivery. "Busy" is more than BUSY_EVENTS_PER_SEC
+ * handed over.
  */
 const BUSY_COALESCE_MS = 8;
-const BUSY_EVENTS = 100;
-const RATE_WINDOW_MS = 100;
+const BUSY_EVENTS_PER_SEC = 1000;
 const DELETE_BATCH = 256;
 const DELETE_MS = 50;
 
@@ -84,7 +83,7 @@ export function createOutboxRelay(deps: {
   let stopped = false;
   let failures = 0;
   let retryTimer: NodeJS.Timeout | undefined;
-  const handedRate = createEventRate(RATE_WINDOW_MS);
+  const handedRate = createEventRate();
 
   type Row = OutboxRow;
   const SELECT = 'SELECT id, event_id, subject, payload FROM outbox ORDER BY id LIMIT $1';
@@ -181,7 +180,7 @@ export function createOutboxRelay(deps: {
   function run() {
     again = true;
     if (running || stopped) return;
-    const wait = handedRate.recent() > BUSY_EVENTS ? BUSY_COALESCE_MS : COALESCE_MS;
+    const wait = handedRate.perSecond() > BUSY_EVENTS_PER_SEC ? BUSY_COALESCE_MS : COALESCE_MS;
     running = new Promise((r) => setTimeout(r, wait)).then(loop);
   }
 
