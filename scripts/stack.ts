@@ -6,16 +6,26 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startNatsServer, type EmbeddedNats } from '@chat/nats';
+import { DataDirInUseError, lockDataDir } from '@chat/runtime';
 
 const root = resolve(import.meta.dirname, '..');
 const env = process.env;
 const port = Number(env.PORT ?? 3000);
 const gateways = Math.max(1, Number(env.GATEWAYS ?? 1));
 const dataDir = resolve(env.DATA_DIR ?? join(root, '.data'));
-mkdirSync(dataDir, { recursive: true });
+// A second stack on the same DATA_DIR would open the same PGlite files and JetStream store.
+const dataDirLock = (() => {
+  try {
+    return lockDataDir(dataDir, 'npm start');
+  } catch (err) {
+    if (!(err instanceof DataDirInUseError)) throw err;
+    console.error(`[stack] ${err.code}: ${err.message}: stop it, or run this one with another DATA_DIR and PORT`);
+    process.exit(1);
+  }
+})();
 
 function persistentSecret(): string {
   const file = join(dataDir, 'jwt-secret');
@@ -95,6 +105,7 @@ async function stop(code = 0) {
     await Promise.all(group.map((s) => exited(s.child)));
   }
   await nats?.stop();
+  dataDirLock.release();
   process.exit(code);
 }
 

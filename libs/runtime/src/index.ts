@@ -1,3 +1,4 @@
 export * from './shutdown.ts';
 export * from './health-server.ts';
 export * from './event-rate.ts';
+export * from './dir-lock.ts';

@@ -20,7 +20,12 @@ process.once('exit', () => {
 
 /** Runs a service's main.ts as a real process (for crash tests: SIGKILL means SIGKILL). */
 export function spawnService(service: 'chat' | 'broadcast' | 'gateway', env: Record<string, string>): ServiceProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', `${ROOT}services/${service}/src/main.ts`], {
+  return spawnScript(service, `services/${service}/src/main.ts`, env);
+}
+
+/** Runs a TypeScript entry point of this repository (`script`, from its root) as a process named `name`. */
+export function spawnScript(name: string, script: string, env: Record<string, string>): ServiceProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', `${ROOT}${script}`], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -50,11 +55,11 @@ export function spawnService(service: 'chat' | 'broadcast' | 'gateway', env: Rec
         };
         const timer = setTimeout(() => {
           listeners.delete(check);
-          reject(new Error(`${service} never printed "${text}":\n${out.slice(-2000)}`));
+          reject(new Error(`${name} never printed "${text}":\n${out.slice(-2000)}`));
         }, timeoutMs);
         listeners.add(check);
         void exited.then(() => {
-          if (!out.includes(text)) reject(new Error(`${service} exited before printing "${text}":\n${out.slice(-2000)}`));
+          if (!out.includes(text)) reject(new Error(`${name} exited before printing "${text}":\n${out.slice(-2000)}`));
         });
         check();
       });

@@ -4,7 +4,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { loadConfig } from '@chat/config';
 import { createLogger } from '@chat/logging';
 import { connectNats, natsReconnects } from '@chat/nats';
-import { onShutdown, startHealthServer } from '@chat/runtime';
+import { DataDirInUseError, onShutdown, startHealthServer } from '@chat/runtime';
 import { buildChatApp } from './app.ts';
 import { ChatConfig } from './config.ts';
 import { openDatabase } from './db/open-database.ts';
@@ -13,7 +13,11 @@ const config = loadConfig(ChatConfig, process.env, 'chat');
 const serverId = config.SERVER_ID ?? `chat-${randomBytes(3).toString('hex')}`;
 const log = createLogger({ service: 'chat', level: config.LOG_LEVEL, serverId });
 const nc = await connectNats({ url: config.NATS_URL, name: serverId, user: config.NATS_USER, pass: config.NATS_PASS }, log);
-const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: join(config.DATA_DIR, 'pglite') }, log);
+const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: join(config.DATA_DIR, 'pglite') }, log).catch((err: unknown) => {
+  if (!(err instanceof DataDirInUseError)) throw err;
+  log.fatal({ code: err.code, holderPid: err.holder.pid }, `${err.message}: stop it, or give this chat another DATA_DIR`);
+  process.exit(1);
+});
 
 const crashBeforePublish = async () => {
   await nc.flush(); // let the client's ack leave first: the crash must follow an acked commit

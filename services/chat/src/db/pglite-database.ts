@@ -1,5 +1,5 @@
-import { mkdirSync } from 'node:fs';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { lockDataDir } from '@chat/runtime';
 import type { Database, PreparedStatement, Row, Sql } from './database.ts';
 import { sqlLiteral } from './sql-literal.ts';
 
@@ -12,10 +12,16 @@ import { sqlLiteral } from './sql-literal.ts';
  */
 const WAL_SETTINGS = ['-c', 'wal_init_zero=off'];
 
-/** Embedded PostgreSQL in-process; one connection, so one chat replica per data dir. */
+/**
+ * Embedded PostgreSQL in-process; one connection, so one chat replica per data dir, which a
+ * lock file enforces (a second opener throws DataDirInUseError).
+ */
 export async function createPgliteDatabase(dataDir: string | undefined): Promise<Database> {
-  if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const db = await PGlite.create(dataDir, { startParams: [...PGlite.defaultStartParams, ...WAL_SETTINGS] });
+  const lock = dataDir ? lockDataDir(dataDir, 'a chat service') : undefined;
+  const db = await PGlite.create(dataDir, { startParams: [...PGlite.defaultStartParams, ...WAL_SETTINGS] }).catch((err: unknown) => {
+    lock?.release();
+    throw err;
+  });
   // sqlLiteral relies on it; it is PostgreSQL's default, pinned so nothing can change it.
   await db.exec('SET standard_conforming_strings = on');
   const prepared = new Set<string>();
@@ -47,6 +53,9 @@ export async function createPgliteDatabase(dataDir: string | undefined): Promise
     async ping() {
       await db.query('SELECT 1');
     },
-    close: () => db.close(),
+    async close() {
+      await db.close();
+      lock?.release();
+    },
   };
 }

@@ -1,0 +1,40 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { freePort } from '@chat/nats';
+import { spawnScript, spawnService, type ServiceProcess } from '@chat/testing';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'stack-lock-'));
+let first: ServiceProcess | undefined;
+afterAll(async () => {
+  await first?.kill('SIGKILL');
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+// `npm start` twice in one checkout: both would open the same PGlite files and JetStream store.
+it('a second npm start on the same DATA_DIR, or a lone chat on its PGlite files, exits with DATA_DIR_IN_USE and the first stack serves on', { timeout: 90_000 }, async () => {
+  const port = await freePort();
+  first = spawnScript('stack', 'scripts/stack.ts', { DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'info' });
+  await first.waitForOutput('Chat stack is running', 60_000);
+  const natsUrl = first.output().match(/NATS:\s+(nats:\/\/\S+)/)?.[1];
+  expect(natsUrl).toBeDefined();
+
+  const second = spawnScript('stack', 'scripts/stack.ts', { DATA_DIR: dataDir, PORT: String(await freePort()) });
+  expect((await second.exited).code).toBe(1);
+  expect(second.output()).toContain(`DATA_DIR_IN_USE: ${dataDir} is in use by npm start (pid ${first.child.pid})`);
+
+  const chat = spawnService('chat', { DATA_DIR: dataDir, NATS_URL: natsUrl!, HEALTH_PORT: '0' });
+  expect((await chat.exited).code).toBe(1);
+  expect(chat.output()).toContain('"code":"DATA_DIR_IN_USE"');
+  expect(chat.output()).toContain(`${join(dataDir, 'pglite')} is in use by a chat service`);
+
+  const ready = await fetch(`http://127.0.0.1:${port}/ready`);
+  expect(ready.status).toBe(200);
+
+  // A clean stop releases both locks.
+  await first.kill('SIGINT');
+  expect((await first.exited).code).toBe(0);
+  expect(existsSync(join(dataDir, '.lock'))).toBe(false);
+  expect(existsSync(join(dataDir, 'pglite', '.lock'))).toBe(false);
+});
