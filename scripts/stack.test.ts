@@ -1,4 +1,5 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
@@ -29,6 +30,11 @@ it('a second npm start on the same DATA_DIR, or a lone chat on its PGlite files,
   expect(chat.output()).toContain('"code":"DATA_DIR_IN_USE"');
   expect(chat.output()).toContain(`${join(dataDir, 'pglite')} is in use by a chat service`);
 
+  // A gateway run alone on a taken port says so instead of crashing with a stack trace.
+  const gateway = spawnService('gateway', { PORT: String(port), NATS_URL: natsUrl! });
+  expect((await gateway.exited).code).toBe(1);
+  expect(gateway.output()).toContain('"code":"PORT_IN_USE"');
+
   const ready = await fetch(`http://127.0.0.1:${port}/ready`);
   expect(ready.status).toBe(200);
 
@@ -37,4 +43,21 @@ it('a second npm start on the same DATA_DIR, or a lone chat on its PGlite files,
   expect((await first.exited).code).toBe(0);
   expect(existsSync(join(dataDir, '.lock'))).toBe(false);
   expect(existsSync(join(dataDir, 'pglite', '.lock'))).toBe(false);
+});
+
+it('npm start on a port another program holds exits at once with PORT_IN_USE, before starting anything', async () => {
+  const other = createServer();
+  await new Promise<void>((r) => other.listen({ port: 0, host: '0.0.0.0' }, r));
+  const taken = (other.address() as AddressInfo).port;
+  try {
+    const dir = mkdtempSync(join(tmpdir(), 'stack-port-'));
+    const stack = spawnScript('stack', 'scripts/stack.ts', { DATA_DIR: dir, PORT: String(taken - 1), GATEWAYS: '2' });
+    expect((await stack.exited).code).toBe(1);
+    expect(stack.output()).toContain(`PORT_IN_USE: port ${taken} is in use by another program`);
+    expect(stack.output()).not.toContain('nats');
+    expect(existsSync(join(dir, '.lock'))).toBe(false);
+    rmSync(dir, { recursive: true, force: true });
+  } finally {
+    other.close();
+  }
 });

@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { startNatsServer, type EmbeddedNats } from '@chat/nats';
 import { DataDirInUseError, lockDataDir } from '@chat/runtime';
@@ -26,6 +27,23 @@ const dataDirLock = (() => {
     process.exit(1);
   }
 })();
+
+/** Why a gateway could not listen on `p` (an errno code), checked before anything starts: such a gateway would only crash and restart. */
+async function listenProblem(p: number): Promise<string | undefined> {
+  const probe = createServer();
+  return new Promise((resolve) => {
+    probe.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
+    probe.listen({ port: p, host: env.HOST ?? '0.0.0.0' }, () => probe.close(() => resolve(undefined)));
+  });
+}
+for (let i = 0; i < gateways; i++) {
+  const problem = await listenProblem(port + i);
+  if (!problem) continue;
+  const why = problem === 'EADDRINUSE' ? `PORT_IN_USE: port ${port + i} is in use by another program: stop it, or set PORT` : `PORT_UNAVAILABLE: cannot listen on port ${port + i} (${problem}): set PORT`;
+  console.error(`[stack] ${why} (the gateways listen on PORT to PORT+GATEWAYS-1)`);
+  dataDirLock.release();
+  process.exit(1);
+}
 
 function persistentSecret(): string {
   const file = join(dataDir, 'jwt-secret');

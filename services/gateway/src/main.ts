@@ -21,6 +21,10 @@ if (config.AUTH_MODE === 'jwt' && !config.JWT_SECRET && !config.JWT_JWKS_URL) {
 if (config.AUTH_MODE === 'guest' && !config.JWT_SECRET) log.warn('JWT_SECRET unset: guest tokens are valid on this gateway only');
 const nc = await connectNats({ url: config.NATS_URL, name: serverId, user: config.NATS_USER, pass: config.NATS_PASS }, log);
 const app = await buildGatewayApp({ config, log, nc, serverId });
-await app.http.listen({ port: config.PORT, host: config.HOST });
+await app.http.listen({ port: config.PORT, host: config.HOST }).catch((err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EADDRINUSE') throw err;
+  log.fatal({ code: 'PORT_IN_USE', port: config.PORT }, `port ${config.PORT} is in use by another program: stop it, or set PORT`);
+  process.exit(1);
+});
 log.info({ port: config.PORT }, 'gateway listening');
 onShutdown(log, [app.stop, () => nc.drain()]);
