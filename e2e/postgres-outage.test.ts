@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startPostgres, startStack, TestClient, type TestPostgres, type TestStack } from '@chat/testing';
+import { spawnService, startPostgres, startStack, TestClient, type ServiceProcess, type TestPostgres, type TestStack } from '@chat/testing';
 
 let pg: TestPostgres;
 let stack: TestStack;
@@ -33,4 +33,19 @@ it('answers UNAVAILABLE while PostgreSQL is down, applies nothing, and recovers 
   expect(ack?.seq).toBe(2);
   expect((await fetch(`${gw.url}/ready`)).status).toBe(200);
   await a.close();
+});
+
+it('a chat service started while PostgreSQL is down waits for it instead of exiting, and serves once it is up', async () => {
+  let chat: ServiceProcess | undefined;
+  try {
+    await pg.restart(async () => {
+      chat = spawnService('chat', { NATS_URL: stack.nats.url, DATABASE_URL: pg.url, HEALTH_PORT: '0' });
+      await chat.waitForOutput('database unreachable; waiting for it');
+      await chat.waitForOutput('"retryInMs":2000'); // a second attempt: still waiting, not exited
+      expect(chat.child.exitCode).toBeNull();
+    });
+    await chat!.waitForOutput('chat ready');
+  } finally {
+    await chat?.kill();
+  }
 });

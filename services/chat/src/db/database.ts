@@ -55,12 +55,13 @@ export function isUniqueViolation(err: unknown): boolean {
 }
 
 /**
- * The database is away (refused, reset, shutting down, pool timeout): the request can succeed
- * later, so the client is told UNAVAILABLE rather than INTERNAL.
+ * The database is away (refused, reset, shutting down, pool timeout, its host name not
+ * resolving yet): the request can succeed later, so the client is told UNAVAILABLE rather
+ * than INTERNAL.
  */
 export function isDatabaseUnavailable(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;
   const { code, message } = err as { code?: unknown; message?: unknown };
-  if (typeof code === 'string' && (/^(08|57P)/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(code))) return true;
+  if (typeof code === 'string' && (/^(08|57P)/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN'].includes(code))) return true;
   return typeof message === 'string' && /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED/i.test(message);
 }
