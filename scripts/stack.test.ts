@@ -61,3 +61,13 @@ it('npm start on a port another program holds exits at once with PORT_IN_USE, be
     other.close();
   }
 });
+
+it('npm start with a GATEWAYS that is not a number or a PORT out of range exits at once, naming both', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'stack-config-'));
+  const stack = spawnScript('stack', 'scripts/stack.ts', { DATA_DIR: dir, GATEWAYS: 'two', PORT: '80000' });
+  expect((await stack.exited).code).toBe(1);
+  expect(stack.output()).toContain('npm start: invalid configuration');
+  expect(stack.output()).toContain('→ at GATEWAYS');
+  expect(stack.output()).toContain('→ at PORT');
+  rmSync(dir, { recursive: true, force: true });
+});

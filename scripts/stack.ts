@@ -9,13 +9,23 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { loadConfig } from '@chat/config';
 import { startNatsServer, type EmbeddedNats } from '@chat/nats';
 import { DataDirInUseError, lockDataDir } from '@chat/runtime';
 
 const root = resolve(import.meta.dirname, '..');
 const env = process.env;
-const port = Number(env.PORT ?? 3000);
-const gateways = Math.max(1, Number(env.GATEWAYS ?? 1));
+// Checked like the services' settings: GATEWAYS=abc started no gateway at all, PORT=abc crash-looped them.
+const { PORT: port, GATEWAYS: gateways, NATS_PORT } = loadConfig(
+  z.object({
+    PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+    GATEWAYS: z.coerce.number().int().min(1).max(16).default(1),
+    NATS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  }),
+  env,
+  'npm start',
+);
 const dataDir = resolve(env.DATA_DIR ?? join(root, '.data'));
 // A second stack on the same DATA_DIR would open the same PGlite files and JetStream store.
 const dataDirLock = (() => {
@@ -61,7 +71,7 @@ interface Service {
 
 let stopping = false;
 let nats: EmbeddedNats | undefined;
-const natsUrl = env.NATS_URL ?? (nats = await startNatsServer({ storeDir: join(dataDir, 'nats'), port: env.NATS_PORT ? Number(env.NATS_PORT) : undefined })).url;
+const natsUrl = env.NATS_URL ?? (nats = await startNatsServer({ storeDir: join(dataDir, 'nats'), port: NATS_PORT })).url;
 if (nats) nats.process.once('exit', (code) => !stopping && fail(`embedded nats-server exited (${code})`));
 
 const common = { NATS_URL: natsUrl, DATA_DIR: dataDir, LOG_LEVEL: env.LOG_LEVEL ?? 'info', JWT_SECRET: env.JWT_SECRET ?? persistentSecret() };
