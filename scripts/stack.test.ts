@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -70,4 +71,22 @@ it('npm start with a GATEWAYS that is not a number or a PORT out of range exits 
   expect(stack.output()).toContain('→ at GATEWAYS');
   expect(stack.output()).toContain('→ at PORT');
   rmSync(dir, { recursive: true, force: true });
+});
+
+it('a hang-up of its process group (a closed terminal) stops the whole stack, nats-server included, and releases DATA_DIR', { timeout: 90_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'stack-hup-'));
+  const stack = spawnScript('stack', 'scripts/stack.ts', { DATA_DIR: dir, PORT: String(await freePort()) }, { ownProcessGroup: true });
+  const group = stack.child.pid!;
+  try {
+    await stack.waitForOutput('Chat stack is running', 60_000);
+    const members = () => spawnSync('ps', ['-o', 'pid=,comm=', '-g', String(group)], { encoding: 'utf8' }).stdout.trim();
+    expect(members()).toContain('nats-server');
+    process.kill(-group, 'SIGHUP');
+    await stack.exited;
+    await expect.poll(members, { timeout: 10_000 }).toBe('');
+    expect(existsSync(join(dir, '.lock'))).toBe(false);
+  } finally {
+    spawnSync('kill', ['-KILL', `-${group}`]); // whatever a failure left behind
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -139,6 +139,13 @@ async function stop(code = 0) {
 
 process.on('SIGINT', () => void stop());
 process.on('SIGTERM', () => void stop());
+// A closed terminal: nats-server takes SIGHUP as "reload its configuration" and would outlive
+// the stack, still holding DATA_DIR/nats for the next start. Writes to the closed terminal fail,
+// which must not end the stack before it has stopped nats-server.
+process.on('SIGHUP', () => {
+  for (const out of [process.stdout, process.stderr]) out.on('error', () => {});
+  void stop();
+});
 
 for (const service of services) launch(service);
 const urls = Array.from({ length: gateways }, (_, i) => `http://localhost:${port + i}`);

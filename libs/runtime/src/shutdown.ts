@@ -3,7 +3,7 @@ import type { Logger } from '@chat/logging';
 type Step = () => unknown;
 
 /**
- * Runs the steps in order on SIGTERM/SIGINT (pass them in reverse order of start), then
+ * Runs the steps in order on SIGTERM/SIGINT/SIGHUP (pass them in reverse order of start), then
  * exits. A second SIGINT (Ctrl-C twice), or a step hanging past the deadline, exits at once;
  * a repeated SIGTERM (a supervisor and a process-group kill both sending one) is ignored so
  * the graceful path can finish.
@@ -34,4 +34,6 @@ export function onShutdown(log: Logger, steps: Step[], opts: { deadlineMs?: numb
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+  // A closed terminal hangs up the whole process group: stop cleanly rather than die mid-write.
+  process.on('SIGHUP', () => void stop('SIGHUP'));
 }

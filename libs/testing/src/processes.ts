@@ -23,9 +23,13 @@ export function spawnService(service: 'chat' | 'broadcast' | 'gateway', env: Rec
   return spawnScript(service, `services/${service}/src/main.ts`, env);
 }
 
-/** Runs a TypeScript entry point of this repository (`script`, from its root) as a process named `name`. */
-export function spawnScript(name: string, script: string, env: Record<string, string>): ServiceProcess {
+/**
+ * Runs a TypeScript entry point of this repository (`script`, from its root) as a process named
+ * `name`; `ownProcessGroup` makes it lead a process group, as a shell does for a command.
+ */
+export function spawnScript(name: string, script: string, env: Record<string, string>, opts: { ownProcessGroup?: boolean } = {}): ServiceProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', `${ROOT}${script}`], {
+    detached: opts.ownProcessGroup ?? false,
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
