@@ -72,8 +72,21 @@ function ensureSystemDeps(kind) {
 
 function handOver(cmd, args) {
   const child = spawn(cmd, args, { stdio: 'inherit', cwd: root });
-  for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => child.kill(sig));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+  // npm runs scripts through sh, which does not pass signals on, so package.json execs node: a
+  // SIGTERM to npm then reaches this process. A parent that dies without a word (npm killed with
+  // SIGKILL) would still leave the whole stack running: when the parent is gone, stop too.
+  const parent = process.ppid;
+  const watch = setInterval(() => {
+    try {
+      process.kill(parent, 0);
+    } catch {
+      clearInterval(watch);
+      child.kill('SIGTERM');
+    }
+  }, 500);
+  watch.unref();
 }
 
 checkNode();

@@ -1,11 +1,10 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { freePort } from '@chat/nats';
-import { spawnScript, spawnService, type ServiceProcess } from '@chat/testing';
+import { killProcessGroup, processGroupMembers, spawnScript, spawnService, type ServiceProcess } from '@chat/testing';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'stack-lock-'));
 let first: ServiceProcess | undefined;
@@ -79,14 +78,13 @@ it('a hang-up of its process group (a closed terminal) stops the whole stack, na
   const group = stack.child.pid!;
   try {
     await stack.waitForOutput('Chat stack is running', 60_000);
-    const members = () => spawnSync('ps', ['-o', 'pid=,comm=', '-g', String(group)], { encoding: 'utf8' }).stdout.trim();
-    expect(members()).toContain('nats-server');
+    expect(processGroupMembers(group)).toContain('nats-server');
     process.kill(-group, 'SIGHUP');
     await stack.exited;
-    await expect.poll(members, { timeout: 10_000 }).toBe('');
+    await expect.poll(() => processGroupMembers(group), { timeout: 10_000 }).toEqual([]);
     expect(existsSync(join(dir, '.lock'))).toBe(false);
   } finally {
-    spawnSync('kill', ['-KILL', `-${group}`]); // whatever a failure left behind
+    killProcessGroup(group); // whatever a failure left behind
     rmSync(dir, { recursive: true, force: true });
   }
 });

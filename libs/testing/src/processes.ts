@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -73,4 +73,24 @@ export function spawnScript(name: string, script: string, env: Record<string, st
       await exited;
     },
   };
+}
+
+/** SIGKILLs every process of a process group a test started (`ownProcessGroup`, or `detached`). */
+export function killProcessGroup(pgid: number | undefined): void {
+  if (!pgid || pgid <= 1) return; // 0 or -1 would mean this test's own group, or every process
+  try {
+    process.kill(-pgid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+/** The commands of the processes still in a process group, e.g. ['nats-server']. */
+export function processGroupMembers(pgid: number): string[] {
+  const ps = spawnSync('ps', ['-eo', 'pgid=,stat=,comm='], { encoding: 'utf8' }).stdout;
+  return ps
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([group, stat]) => Number(group) === pgid && !stat?.startsWith('Z')) // a zombie is gone, only not yet reaped
+    .map(([, , comm]) => comm ?? '');
 }

@@ -1,0 +1,38 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { freePort } from '@chat/nats';
+import { killProcessGroup, processGroupMembers } from '@chat/testing';
+
+const ROOT = join(import.meta.dirname, '..');
+
+/**
+ * `npm start` as a supervisor or a test harness runs it: a process of its own group that is
+ * later sent SIGTERM, or killed outright. npm runs the script through sh, which passed no
+ * signal on, so the stack used to outlive npm and keep its ports and data directory.
+ */
+it.each(['SIGTERM', 'SIGKILL'] as const)('%s to npm start stops the whole stack and frees DATA_DIR', { timeout: 120_000 }, async (signal) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'npm-start-'));
+  const npm = spawn('npm', ['start'], { cwd: ROOT, detached: true, env: { ...process.env, DATA_DIR: dataDir, PORT: String(await freePort()) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const group = npm.pid!;
+  try {
+    let out = '';
+    await new Promise<void>((resolve, reject) => {
+      const onData = (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('Chat stack is running')) resolve();
+      };
+      npm.stdout.on('data', onData);
+      npm.stderr.on('data', onData);
+      npm.once('exit', (code) => reject(new Error(`npm start exited (${code}):\n${out.slice(-2000)}`)));
+    });
+    npm.kill(signal);
+    await expect.poll(() => processGroupMembers(group), { timeout: 20_000, interval: 250 }).toEqual([]);
+    expect(existsSync(join(dataDir, '.lock'))).toBe(false);
+  } finally {
+    killProcessGroup(group); // whatever a failure left behind
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
