@@ -45,7 +45,7 @@ it('a second npm start on the same DATA_DIR, or a lone chat on its PGlite files,
   expect(existsSync(join(dataDir, 'pglite', '.lock'))).toBe(false);
 });
 
-it('npm start on a port another program holds exits at once with PORT_IN_USE, before starting anything', async () => {
+it('npm start on a port another program holds exits with PORT_IN_USE (after waiting for it), before starting anything', async () => {
   const other = createServer();
   await new Promise<void>((r) => other.listen({ port: 0, host: '0.0.0.0' }, r));
   const taken = (other.address() as AddressInfo).port;
@@ -85,6 +85,25 @@ it('a hang-up of its process group (a closed terminal) stops the whole stack, na
     expect(existsSync(join(dir, '.lock'))).toBe(false);
   } finally {
     killProcessGroup(group); // whatever a failure left behind
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+it('a stack started while the previous one on the same DATA_DIR and PORT is still stopping waits for it, then starts', { timeout: 120_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'stack-restart-'));
+  const env = { DATA_DIR: dir, PORT: String(await freePort()) };
+  const previous = spawnScript('stack', 'scripts/stack.ts', env);
+  let next: ServiceProcess | undefined;
+  try {
+    await previous.waitForOutput('Chat stack is running', 60_000);
+    previous.child.kill('SIGTERM'); // and at once, as a restart does:
+    next = spawnScript('stack', 'scripts/stack.ts', env);
+    await next.waitForOutput('Chat stack is running', 60_000);
+    expect((await previous.exited).code).toBe(0);
+    expect((await fetch(`http://127.0.0.1:${env.PORT}/ready`)).status).toBe(200);
+  } finally {
+    await next?.kill('SIGINT');
+    await previous.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -27,16 +27,32 @@ const { PORT: port, GATEWAYS: gateways, NATS_PORT } = loadConfig(
   'npm start',
 );
 const dataDir = resolve(env.DATA_DIR ?? join(root, '.data'));
+/**
+ * A stack stopped a moment ago may still be finishing (npm returns as soon as it has passed the
+ * signal on, and a restart follows at once), so the checks below wait this long for the data
+ * directory and the ports before they give up.
+ */
+const PREVIOUS_STACK_WAIT_MS = 10_000;
+const deadline = Date.now() + PREVIOUS_STACK_WAIT_MS;
+const pause = () => new Promise((r) => setTimeout(r, 250));
+
 // A second stack on the same DATA_DIR would open the same PGlite files and JetStream store.
-const dataDirLock = (() => {
-  try {
-    return lockDataDir(dataDir, 'npm start');
-  } catch (err) {
-    if (!(err instanceof DataDirInUseError)) throw err;
-    console.error(`[stack] ${err.code}: ${err.message}: stop it, or run this one with another DATA_DIR and PORT`);
-    process.exit(1);
+async function lockTheDataDir() {
+  for (let waiting = false; ; waiting = true) {
+    try {
+      return lockDataDir(dataDir, 'npm start');
+    } catch (err) {
+      if (!(err instanceof DataDirInUseError)) throw err;
+      if (Date.now() > deadline) {
+        console.error(`[stack] ${err.code}: ${err.message}: stop it, or run this one with another DATA_DIR and PORT`);
+        process.exit(1);
+      }
+      if (!waiting) console.error(`[stack] ${err.message}; waiting for it to stop...`);
+      await pause();
+    }
   }
-})();
+}
+const dataDirLock = await lockTheDataDir();
 
 /** Why a gateway could not listen on `p` (an errno code), checked before anything starts: such a gateway would only crash and restart. */
 async function listenProblem(p: number): Promise<string | undefined> {
@@ -47,7 +63,11 @@ async function listenProblem(p: number): Promise<string | undefined> {
   });
 }
 for (let i = 0; i < gateways; i++) {
-  const problem = await listenProblem(port + i);
+  let problem = await listenProblem(port + i);
+  while (problem === 'EADDRINUSE' && Date.now() < deadline) {
+    await pause();
+    problem = await listenProblem(port + i);
+  }
   if (!problem) continue;
   const why = problem === 'EADDRINUSE' ? `PORT_IN_USE: port ${port + i} is in use by another program: stop it, or set PORT` : `PORT_UNAVAILABLE: cannot listen on port ${port + i} (${problem}): set PORT`;
   console.error(`[stack] ${why} (the gateways listen on PORT to PORT+GATEWAYS-1)`);
