@@ -29,6 +29,10 @@ it.each(['SIGTERM', 'SIGKILL'] as const)('%s to npm start stops the whole stack 
       npm.once('exit', (code) => reject(new Error(`npm start exited (${code}):\n${out.slice(-2000)}`)));
     });
     npm.kill(signal);
+    // A harness that stops npm closes its end of the pipes too: writes to them must not end the
+    // stack halfway through stopping (it did: nats-server was left running, DATA_DIR locked).
+    npm.stdout.destroy();
+    npm.stderr.destroy();
     await expect.poll(() => processGroupMembers(group), { timeout: 20_000, interval: 250 }).toEqual([]);
     expect(existsSync(join(dataDir, '.lock'))).toBe(false);
   } finally {

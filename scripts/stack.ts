@@ -14,6 +14,10 @@ import { loadConfig } from '@chat/config';
 import { startNatsServer, type EmbeddedNats } from '@chat/nats';
 import { DataDirInUseError, lockDataDir } from '@chat/runtime';
 
+// Output to a closed terminal or pipe (whoever started us has gone) fails: that must not end the
+// stack before it has stopped what it started and released DATA_DIR.
+for (const out of [process.stdout, process.stderr]) out.on('error', () => {});
+
 const root = resolve(import.meta.dirname, '..');
 const env = process.env;
 // Checked like the services' settings: GATEWAYS=abc started no gateway at all, PORT=abc crash-looped them.
@@ -160,12 +164,8 @@ async function stop(code = 0) {
 process.on('SIGINT', () => void stop());
 process.on('SIGTERM', () => void stop());
 // A closed terminal: nats-server takes SIGHUP as "reload its configuration" and would outlive
-// the stack, still holding DATA_DIR/nats for the next start. Writes to the closed terminal fail,
-// which must not end the stack before it has stopped nats-server.
-process.on('SIGHUP', () => {
-  for (const out of [process.stdout, process.stderr]) out.on('error', () => {});
-  void stop();
-});
+// the stack, still holding DATA_DIR/nats for the next start.
+process.on('SIGHUP', () => void stop());
 
 for (const service of services) launch(service);
 const urls = Array.from({ length: gateways }, (_, i) => `http://localhost:${port + i}`);
