@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { freePort } from '@chat/nats';
 import { spawnService, startStack, TestClient, type TestStack } from '@chat/testing';
 
 let stack: TestStack;
@@ -108,7 +109,7 @@ describe('capacity', () => {
 describe('shutdown', () => {
   // SIGHUP: a closed terminal hangs up the process group of `npm start` run by hand.
   it.each(['SIGTERM', 'SIGHUP'] as const)('sends server.shutdown, closes 1012 and exits within 10 s on %s', async (signal) => {
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const port = await freePort();
     const gw = spawnService('gateway', { NATS_URL: stack.nats.url, PORT: String(port), HOST: '127.0.0.1', JWT_SECRET: 'x'.repeat(32) });
     await gw.waitForOutput('gateway listening');
     const c = await TestClient.guest(`ws://127.0.0.1:${port}/ws`, 'sd-user');

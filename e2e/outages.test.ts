@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startNatsServer, type EmbeddedNats } from '@chat/nats';
+import { freePort, startNatsServer, type EmbeddedNats } from '@chat/nats';
 import { spawnService, startGateway, TestClient, type RunningGateway, type ServiceProcess } from '@chat/testing';
 
 let dir: string;
@@ -94,7 +94,7 @@ describe('outages', () => {
   });
 
   it('releases the users of a gateway that was SIGKILLed', async () => {
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const port = await freePort();
     const doomed = spawnService('gateway', { NATS_URL: nats.url, PORT: String(port), HOST: '127.0.0.1', JWT_SECRET: 'z'.repeat(32) });
     await doomed.waitForOutput('gateway listening');
     const watcher = await TestClient.guest(gateway.wsUrl, 'k-watch');
