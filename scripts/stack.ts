@@ -7,12 +7,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { loadConfig } from '@chat/config';
 import { startNatsServer, type EmbeddedNats } from '@chat/nats';
-import { DataDirInUseError, lockDataDir } from '@chat/runtime';
+import { DataDirInUseError } from '@chat/runtime';
+import { claimDataDir, portProblem } from './stack-checks.ts';
 
 // Output to a closed terminal or pipe (whoever started us has gone) fails: that must not end the
 // stack before it has stopped what it started and released DATA_DIR.
@@ -31,47 +31,20 @@ const { PORT: port, GATEWAYS: gateways, NATS_PORT } = loadConfig(
   'npm start',
 );
 const dataDir = resolve(env.DATA_DIR ?? join(root, '.data'));
-/**
- * A stack stopped a moment ago may still be finishing (npm returns as soon as it has passed the
- * signal on, and a restart follows at once), so the checks below wait this long for the data
- * directory and the ports before they give up.
- */
+/** How long a stack stopped a moment ago gets to release DATA_DIR and the ports (stack-checks.ts). */
 const PREVIOUS_STACK_WAIT_MS = 10_000;
 const deadline = Date.now() + PREVIOUS_STACK_WAIT_MS;
-const pause = () => new Promise((r) => setTimeout(r, 250));
 
 // A second stack on the same DATA_DIR would open the same PGlite files and JetStream store.
-async function lockTheDataDir() {
-  for (let waiting = false; ; waiting = true) {
-    try {
-      return lockDataDir(dataDir, 'npm start');
-    } catch (err) {
-      if (!(err instanceof DataDirInUseError)) throw err;
-      if (Date.now() > deadline) {
-        console.error(`[stack] ${err.code}: ${err.message}: stop it, or run this one with another DATA_DIR and PORT`);
-        process.exit(1);
-      }
-      if (!waiting) console.error(`[stack] ${err.message}; waiting for it to stop...`);
-      await pause();
-    }
-  }
-}
-const dataDirLock = await lockTheDataDir();
+const dataDirLock = await claimDataDir(dataDir, deadline, (err) => console.error(`[stack] ${err.message}; waiting for it to stop...`)).catch((err: unknown) => {
+  if (!(err instanceof DataDirInUseError)) throw err;
+  console.error(`[stack] ${err.code}: ${err.message}: stop it, or run this one with another DATA_DIR and PORT`);
+  process.exit(1);
+});
 
-/** Why a gateway could not listen on `p` (an errno code), checked before anything starts: such a gateway would only crash and restart. */
-async function listenProblem(p: number): Promise<string | undefined> {
-  const probe = createServer();
-  return new Promise((resolve) => {
-    probe.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
-    probe.listen({ port: p, host: env.HOST ?? '0.0.0.0' }, () => probe.close(() => resolve(undefined)));
-  });
-}
+// A gateway that cannot listen would only crash and restart.
 for (let i = 0; i < gateways; i++) {
-  let problem = await listenProblem(port + i);
-  while (problem === 'EADDRINUSE' && Date.now() < deadline) {
-    await pause();
-    problem = await listenProblem(port + i);
-  }
+  const problem = await portProblem(port + i, env.HOST ?? '0.0.0.0', deadline);
   if (!problem) continue;
   const why = problem === 'EADDRINUSE' ? `PORT_IN_USE: port ${port + i} is in use by another program: stop it, or set PORT` : `PORT_UNAVAILABLE: cannot listen on port ${port + i} (${problem}): set PORT`;
   console.error(`[stack] ${why} (the gateways listen on PORT to PORT+GATEWAYS-1)`);
