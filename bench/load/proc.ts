@@ -5,6 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { procStatFields } from '@chat/runtime';
 
 const HAS_PROC = existsSync('/proc/self/stat');
 const TICK_MS = (() => {
@@ -23,15 +24,8 @@ function read(path: string): string | undefined {
   }
 }
 
-/** Fields after the `(comm)` of /proc/<pid>/stat: [0] state, [1] ppid, [11] utime, [12] stime. */
-function statFields(pid: number): string[] | undefined {
-  const stat = read(`/proc/${pid}/stat`);
-  if (!stat) return undefined;
-  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-}
-
 export function cpuMsOf(pid: number): number {
-  const f = statFields(pid);
+  const f = procStatFields(pid);
   return f ? (Number(f[11]) + Number(f[12])) * TICK_MS : 0;
 }
 
@@ -56,7 +50,7 @@ export function processTree(root: number): number[] {
   const children = new Map<number, number[]>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    const ppid = Number(statFields(Number(entry))?.[1]);
+    const ppid = Number(procStatFields(Number(entry))?.[1]);
     if (!Number.isFinite(ppid)) continue;
     const list = children.get(ppid) ?? [];
     list.push(Number(entry));

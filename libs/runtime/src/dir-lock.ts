@@ -10,6 +10,7 @@
  */
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { procStatFields } from './proc-stat.ts';
 
 const LOCK_FILE = '.lock';
 /** A lock file that cannot be read yet may be one being written this moment. */
@@ -39,14 +40,8 @@ export interface DirLock {
 }
 
 function startTicks(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may hold spaces and parentheses: count fields after its last ')'.
-    const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
-    return Number.isFinite(ticks) ? ticks : undefined;
-  } catch {
-    return undefined;
-  }
+  const ticks = Number(procStatFields(pid)?.[19]);
+  return Number.isFinite(ticks) ? ticks : undefined;
 }
 
 function isRunning(holder: DirLockHolder, me: DirLockHolder): boolean {

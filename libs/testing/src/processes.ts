@@ -1,5 +1,7 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { procStatFields } from '@chat/runtime';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -85,12 +87,18 @@ export function killProcessGroup(pgid: number | undefined): void {
   }
 }
 
-/** The commands of the processes still in a process group, e.g. ['nats-server']. */
+/** The commands of the processes still in a process group, e.g. ['nats-server'] (from /proc). */
 export function processGroupMembers(pgid: number): string[] {
-  const ps = spawnSync('ps', ['-eo', 'pgid=,stat=,comm='], { encoding: 'utf8' }).stdout;
-  return ps
-    .split('\n')
-    .map((line) => line.trim().split(/\s+/))
-    .filter(([group, stat]) => Number(group) === pgid && !stat?.startsWith('Z')) // a zombie is gone, only not yet reaped
-    .map(([, , comm]) => comm ?? '');
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .flatMap((pid) => {
+      const fields = procStatFields(Number(pid));
+      // A zombie has exited; it only waits for its parent to reap it.
+      if (!fields || Number(fields[2]) !== pgid || fields[0] === 'Z') return [];
+      try {
+        return [readFileSync(`/proc/${pid}/comm`, 'utf8').trim()];
+      } catch {
+        return []; // exited meanwhile
+      }
+    });
 }
