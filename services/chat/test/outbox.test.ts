@@ -11,22 +11,20 @@ import { openDatabase, type Database } from '@chat/chat';
 import { appendEvent, type OutboxRow } from '../src/outbox/outbox.ts';
 import { publications } from '../src/outbox/publications.ts';
 import { createOutboxRelay } from '../src/outbox/relay.ts';
+import { DATABASE_KINDS, seededDatabase } from './seeded-database.ts';
 
 const log = createLogger({ service: 'test', level: 'silent' });
 let dir: string;
 let nats: EmbeddedNats;
 let nc: NatsConnection;
-let db: Database;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'outbox-'));
   nats = await startNatsServer({ storeDir: dir });
   nc = await connectNats({ url: nats.url, name: 'outbox-test' }, log);
   await ensureEventStream(nc);
-  db = await openDatabase({}, log);
 });
 afterAll(async () => {
-  await db?.close();
   await nc?.close();
   await nats?.stop();
   rmSync(dir, { recursive: true, force: true });
@@ -48,7 +46,14 @@ async function streamEvents(): Promise<ChatEvent[]> {
 
 const readEvent = (roomId: string, seq: number) => ({ type: 'chat.message.read.v1' as const, data: { roomId, userId: 'u', username: 'u', seq } });
 
-describe('outbox relay', () => {
+for (const kind of DATABASE_KINDS) describe(`outbox relay [${kind}]`, () => {
+  const t = seededDatabase(kind);
+  let db: Database;
+  beforeAll(async () => {
+    db = t.db;
+    await (await jetstreamManager(nc)).streams.purge(STREAM); // the other database's run published the same rooms
+  });
+
   it('publishes committed events in commit order, once, and empties the outbox', async () => {
     await db.tx(async (q) => {
       for (let i = 1; i <= 5; i++) await appendEvent(q, readEvent('ordered', i));
@@ -116,7 +121,7 @@ describe('outbox relay', () => {
     expect((await streamEvents()).some((e) => e.type === 'chat.message.read.v1' && e.data.roomId === 'outage')).toBe(true);
   });
 
-  it('publishes handed-over rows from memory in commit order, also between rows it must read, and deletes them', async () => {
+  if (kind === 'pglite') it('publishes handed-over rows from memory in commit order, also between rows it must read, and deletes them', async () => {
     const relay = createOutboxRelay({ db, nc, log });
     const commit = async (seq: number) => {
       await db.tx((q) => appendEvent(q, readEvent('handed', seq)));
@@ -136,7 +141,7 @@ describe('outbox relay', () => {
     expect(events.map((e) => (e.type === 'chat.message.read.v1' ? e.data.seq : 0))).toEqual([1, 2, 3, 4, 5]);
   });
 
-  it('falls back to reading the table when publishing handed-over rows fails', async () => {
+  if (kind === 'pglite') it('falls back to reading the table when publishing handed-over rows fails', async () => {
     let failNext = true;
     const relay = createOutboxRelay({
       db,
@@ -155,5 +160,30 @@ describe('outbox relay', () => {
     await expect.poll(() => relay.backlog(), { timeout: 5000 }).toBe(0);
     await relay.stop();
     expect((await streamEvents()).filter((e) => e.type === 'chat.message.read.v1' && e.data.roomId === 'handed-retry')).toHaveLength(1);
+  });
+
+  if (kind === 'postgres') it('two replicas relaying at once publish every event once, each room in commit order', async () => {
+    const other = await openDatabase({ databaseUrl: t.url }, log);
+    const relays = [createOutboxRelay({ db, nc, log }), createOutboxRelay({ db: other, nc, log })];
+    // Concurrent writers on both connections, each room's events committed in seq order.
+    await Promise.all(
+      ['twin-a', 'twin-b', 'twin-c', 'twin-d'].map(async (roomId, i) => {
+        const writer = i % 2 ? other : db;
+        for (let seq = 1; seq <= 40; seq++) {
+          await writer.tx((q) => appendEvent(q, readEvent(roomId, seq)));
+          relays[i % 2]!.kick();
+        }
+      }),
+    );
+    await expect.poll(() => relays[0]!.backlog(), { timeout: 10_000 }).toBe(0);
+    await Promise.all(relays.map((r) => r.stop()));
+    await other.close();
+    const seen = new Map<string, number[]>();
+    for (const e of await streamEvents()) {
+      if (e.type !== 'chat.message.read.v1' || !e.data.roomId.startsWith('twin-')) continue;
+      seen.set(e.data.roomId, [...(seen.get(e.data.roomId) ?? []), e.data.seq]);
+    }
+    const inOrder = Array.from({ length: 40 }, (_, i) => i + 1);
+    expect(Object.fromEntries(seen)).toEqual({ 'twin-a': inOrder, 'twin-b': inOrder, 'twin-c': inOrder, 'twin-d': inOrder });
   });
 });
