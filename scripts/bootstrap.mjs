@@ -71,7 +71,10 @@ function ensureSystemDeps(kind) {
 }
 
 function handOver(cmd, args) {
-  const child = spawn(cmd, args, { stdio: 'inherit', cwd: root });
+  // As libs/runtime's spawnBoundToParent (not importable before npm install): the kernel sends
+  // the child SIGTERM if this process is killed outright.
+  const bound = spawnSync('setpriv', ['--pdeathsig', 'SIGTERM', '--', 'true'], { stdio: 'ignore' }).status === 0;
+  const child = bound ? spawn('setpriv', ['--pdeathsig', 'SIGTERM', '--', cmd, ...args], { stdio: 'inherit', cwd: root }) : spawn(cmd, args, { stdio: 'inherit', cwd: root });
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => child.kill(sig));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
   // npm runs scripts through sh, which does not pass signals on, so package.json execs node: a

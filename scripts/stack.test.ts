@@ -72,21 +72,35 @@ it('npm start with a GATEWAYS that is not a number or a PORT out of range exits 
   rmSync(dir, { recursive: true, force: true });
 });
 
-it('a hang-up of its process group (a closed terminal) stops the whole stack, nats-server included, and releases DATA_DIR', { timeout: 90_000 }, async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'stack-hup-'));
+/** A stack in a process group of its own, ready; `stopIt` stops it somehow, then nothing of the group may be left. */
+async function stopsWholeGroup(stopIt: (stack: ServiceProcess, group: number) => void, afterwards: (dataDir: string) => void = () => {}): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'stack-group-'));
   const stack = spawnScript('stack', 'scripts/stack.ts', { DATA_DIR: dir, PORT: String(await freePort()) }, { ownProcessGroup: true });
   const group = stack.child.pid!;
   try {
     await stack.waitForOutput('Chat stack is running', 60_000);
     expect(processGroupMembers(group)).toContain('nats-server');
-    process.kill(-group, 'SIGHUP');
+    stopIt(stack, group);
     await stack.exited;
-    await expect.poll(() => processGroupMembers(group), { timeout: 10_000 }).toEqual([]);
-    expect(existsSync(join(dir, '.lock'))).toBe(false);
+    await expect.poll(() => processGroupMembers(group), { timeout: 15_000 }).toEqual([]);
+    afterwards(dir);
   } finally {
     killProcessGroup(group); // whatever a failure left behind
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+it('a hang-up of its process group (a closed terminal) stops the whole stack, nats-server included, and releases DATA_DIR', { timeout: 90_000 }, async () => {
+  await stopsWholeGroup(
+    (_, group) => process.kill(-group, 'SIGHUP'),
+    (dir) => expect(existsSync(join(dir, '.lock'))).toBe(false),
+  );
+});
+
+// A stack killed outright (SIGKILL, the OOM killer) runs no handler: its services and
+// nats-server would live on, holding the ports and DATA_DIR/nats for the next start.
+it('a stack killed with SIGKILL takes its services and nats-server with it', { timeout: 90_000 }, async () => {
+  await stopsWholeGroup((stack) => stack.child.kill('SIGKILL'));
 });
 
 it('a stack started while the previous one on the same DATA_DIR and PORT is still stopping waits for it, then starts', { timeout: 120_000 }, async () => {

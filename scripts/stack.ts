@@ -4,14 +4,14 @@
  * gateways on PORT, PORT+1, ... Each service is its own process, as in production; a
  * service that crashes is restarted. Ctrl-C stops everything in reverse order.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { loadConfig } from '@chat/config';
 import { startNatsServer, type EmbeddedNats } from '@chat/nats';
-import { DataDirInUseError } from '@chat/runtime';
+import { DataDirInUseError, spawnBoundToParent } from '@chat/runtime';
 import { claimDataDir, portProblem } from './stack-checks.ts';
 
 // Output to a closed terminal or pipe (whoever started us has gone) fails: that must not end the
@@ -84,7 +84,7 @@ const services: Service[] = [
 ];
 
 function launch(service: Service) {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, service.main)], {
+  const child = spawnBoundToParent(process.execPath, ['--import', 'tsx', join(root, service.main)], {
     cwd: root,
     env: { ...env, ...common, ...service.env },
     stdio: ['ignore', 'inherit', 'inherit'],

@@ -1,5 +1,6 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import { spawnBoundToParent } from '@chat/runtime';
 import { freePort } from './free-port.ts';
 
 export interface EmbeddedNats {
@@ -26,7 +27,7 @@ export async function startNatsServer(opts: { storeDir: string; port?: number; e
   if (!bin) throw new Error('nats-server not found: install it (apt-get install -y nats-server) or set NATS_URL');
   mkdirSync(opts.storeDir, { recursive: true });
   const port = opts.port ?? (await freePort());
-  const child = spawn(bin, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', opts.storeDir, ...(opts.extraArgs ?? [])], {
+  const child = spawnBoundToParent(bin, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', opts.storeDir, ...(opts.extraArgs ?? [])], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   await new Promise<void>((resolve, reject) => {
