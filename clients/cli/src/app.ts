@@ -94,9 +94,14 @@ export function createCliApp(deps: CliAppDeps) {
     },
     /** End of input: finish what was typed (bounded), then quit. */
     onEnd() {
-      const drained = queue.then(() => actions.settled());
-      const cap = new Promise((r) => setTimeout(r, END_GRACE_MS).unref());
-      void Promise.race([drained, cap]).then(() => quit(0));
+      const drained = queue.then(() => actions.settled()).then(() => true);
+      const cap = new Promise<boolean>((r) => setTimeout(() => r(false), END_GRACE_MS).unref());
+      void Promise.race([drained, cap]).then((done) => {
+        if (done) return quit(0);
+        // A script piping lines in must learn that some of them never left.
+        ctx.fail(`input ended; gave up after ${END_GRACE_MS / 1000}s with requests unsent or unanswered (${client.state.status})`);
+        quit(1);
+      });
     },
     quit,
   };

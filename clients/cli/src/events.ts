@@ -25,9 +25,11 @@ export function wireEvents(ctx: CliContext): () => void {
       clearInterval(ticker);
       ticker = undefined;
     }
-    if (st.status === 'reconnecting' && everOpen && !lostNoticeShown) {
+    // Once per outage; before the first login too, where piped output has no status line.
+    if (st.status === 'reconnecting' && !lostNoticeShown) {
       lostNoticeShown = true;
-      ctx.notice(`connection lost${st.error ? ` (${describeError(st.error)})` : ''}; reconnecting`);
+      const why = st.error ? ` (${describeError(st.error)})` : '';
+      ctx.notice(everOpen ? `connection lost${why}; reconnecting` : `cannot reach the server${why}; retrying`);
     }
     // Before the first login, app.ts reports why the login failed.
     if (st.status === 'closed' && everOpen && st.error && st.error.code !== 'CLOSED') ctx.fail(`disconnected: ${describeError(st.error)}`);

@@ -3,9 +3,11 @@
  * stack, chatting with a TestClient user. Everything waits on the screen or on frames
  * (bounded polling), never on fixed sleeps.
  */
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerFrameData, ServerFrameType } from '@chat/contracts';
+import { freePort } from '@chat/nats';
 import { startStack, TestClient, type TestStack } from '@chat/testing';
 import { hasTmux, startInTmux, type TmuxProgram } from './tmux.ts';
 
@@ -149,5 +151,35 @@ describe('chat CLI in a terminal', () => {
     term.type('/quit');
     term.keys('Enter');
     expect(await term.waitForExit()).toBe(0);
+  });
+});
+
+describe('chat CLI with piped input', () => {
+  function piped(lines: string, port: number) {
+    const child = spawn('npx', ['tsx', 'clients/cli/src/main.ts', '--port', String(port), '--host', '127.0.0.1', 'piper', 'pipes'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+    child.stdin.end(lines);
+    return new Promise<{ code: number | null; out: string }>((resolve) => child.once('exit', (code) => resolve({ code, out })));
+  }
+
+  it('sends every line and exits 0', async () => {
+    const reader = await TestClient.guest(stack.gateways[0]!.wsUrl, 'pipe-reader');
+    clients.push(reader);
+    await reader.ok('room.created', 'room.create', { roomId: 'pipes' });
+    const { code, out } = await piped('first\nsecond\n', portOf(stack.gateways[0]!));
+    expect(code).toBe(0);
+    expect(out).toContain('bye');
+    await reader.waitForType('message.received', (m) => m.username === 'piper' && m.text === 'second');
+    expect(reader.frames.filter((f) => f.type === 'message.received').map((f) => (f.data as { text: string }).text)).toEqual(['first', 'second']);
+  });
+
+  it('says that it cannot reach the server, and exits 1 when input ends with lines unsent', async () => {
+    const { code, out } = await piped('lost\n', await freePort());
+    expect(code).toBe(1);
+    expect(out).toContain('cannot reach the server');
+    expect(out).toMatch(/gave up after \d+s with requests unsent or unanswered/);
+    expect(out).not.toContain('bye');
   });
 });
