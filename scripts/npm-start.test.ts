@@ -1,19 +1,32 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { freePort } from '@chat/nats';
+import { procStatFields } from '@chat/runtime';
 import { killProcessGroup, processGroupMembers } from '@chat/testing';
 
 const ROOT = join(import.meta.dirname, '..');
 
+/** npm's child: scripts/bootstrap.mjs, which runs the stack. */
+function childOf(pid: number): number {
+  const child = readdirSync('/proc').find((entry) => /^\d+$/.test(entry) && Number(procStatFields(Number(entry))?.[1]) === pid);
+  if (!child) throw new Error(`process ${pid} has no child`);
+  return Number(child);
+}
+
 /**
  * `npm start` as a supervisor or a test harness runs it: a process of its own group that is
  * later sent SIGTERM, or killed outright. npm runs the script through sh, which passed no
- * signal on, so the stack used to outlive npm and keep its ports and data directory.
+ * signal on, so the stack used to outlive npm and keep its ports and data directory. The
+ * bootstrap under npm killed outright (the OOM killer's pick, say) runs no handler either.
  */
-it.each(['SIGTERM', 'SIGKILL'] as const)('%s to npm start stops the whole stack and frees DATA_DIR', { timeout: 120_000 }, async (signal) => {
+it.each([
+  ['SIGTERM', 'npm start'],
+  ['SIGKILL', 'npm start'],
+  ['SIGKILL', 'its bootstrap'],
+] as const)('%s to %s stops the whole stack and frees DATA_DIR', { timeout: 120_000 }, async (signal, target) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'npm-start-'));
   const npm = spawn('npm', ['start'], { cwd: ROOT, detached: true, env: { ...process.env, DATA_DIR: dataDir, PORT: String(await freePort()) }, stdio: ['ignore', 'pipe', 'pipe'] });
   const group = npm.pid!;
@@ -28,7 +41,8 @@ it.each(['SIGTERM', 'SIGKILL'] as const)('%s to npm start stops the whole stack 
       npm.stderr.on('data', onData);
       npm.once('exit', (code) => reject(new Error(`npm start exited (${code}):\n${out.slice(-2000)}`)));
     });
-    npm.kill(signal);
+    if (target === 'npm start') npm.kill(signal);
+    else process.kill(childOf(npm.pid!), signal);
     // A harness that stops npm closes its end of the pipes too: writes to them must not end the
     // stack halfway through stopping (it did: nats-server was left running, DATA_DIR locked).
     npm.stdout.destroy();
