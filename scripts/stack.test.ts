@@ -1,9 +1,10 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { freePort } from '@chat/nats';
+import { procStatFields } from '@chat/runtime';
 import { killProcessGroup, processGroupMembers, spawnScript, spawnService, type ServiceProcess } from '@chat/testing';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'stack-lock-'));
@@ -81,8 +82,8 @@ async function stopsWholeGroup(stopIt: (stack: ServiceProcess, group: number) =>
     await stack.waitForOutput('Chat stack is running', 60_000);
     expect(processGroupMembers(group)).toContain('nats-server');
     stopIt(stack, group);
-    await stack.exited;
-    await expect.poll(() => processGroupMembers(group), { timeout: 15_000 }).toEqual([]);
+    // The stack leads its group, so this waits for it too, and a stack that never exits fails here, not at the test's timeout.
+    await expect.poll(() => processGroupMembers(group), { timeout: 25_000 }).toEqual([]);
     afterwards(dir);
   } finally {
     killProcessGroup(group); // whatever a failure left behind
@@ -101,6 +102,25 @@ it('a hang-up of its process group (a closed terminal) stops the whole stack, na
 // nats-server would live on, holding the ports and DATA_DIR/nats for the next start.
 it('a stack killed with SIGKILL takes its services and nats-server with it', { timeout: 90_000 }, async () => {
   await stopsWholeGroup((stack) => stack.child.kill('SIGKILL'));
+});
+
+/** The pid of the stack's child running `main` (a path under services/). */
+function serviceOf(stackPid: number, main: string): number {
+  const pid = readdirSync('/proc').find((entry) => /^\d+$/.test(entry) && Number(procStatFields(Number(entry))?.[1]) === stackPid && readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(main));
+  if (!pid) throw new Error(`no ${main} under process ${stackPid}`);
+  return Number(pid);
+}
+
+// A service that does not stop (hung, or stopped with SIGSTOP as here) must not keep the stack,
+// nats-server and DATA_DIR's lock alive forever.
+it('a stack stopping kills a service that does not stop within its grace', { timeout: 90_000 }, async () => {
+  await stopsWholeGroup(
+    (stack) => {
+      process.kill(serviceOf(stack.child.pid!, 'services/gateway/src/main.ts'), 'SIGSTOP');
+      stack.child.kill('SIGTERM');
+    },
+    (dir) => expect(existsSync(join(dir, '.lock'))).toBe(false),
+  );
 });
 
 it('a stack started while the previous one on the same DATA_DIR and PORT is still stopping waits for it, then starts', { timeout: 120_000 }, async () => {

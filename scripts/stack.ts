@@ -120,14 +120,27 @@ function exited(child: ChildProcess | undefined): Promise<void> {
   return new Promise((r) => child.once('exit', () => r()));
 }
 
+/** Each service stops itself within 10 s of SIGTERM; one that has not by then is killed, so a stop never hangs. */
+const SERVICE_STOP_GRACE_MS = 12_000;
+
+async function stopService(service: Service): Promise<void> {
+  const child = service.child;
+  child?.kill('SIGTERM');
+  const timer = setTimeout(() => {
+    console.error(`[stack] ${service.name} did not stop within ${SERVICE_STOP_GRACE_MS / 1000} s; killing it`);
+    child?.kill('SIGKILL');
+  }, SERVICE_STOP_GRACE_MS);
+  await exited(child);
+  clearTimeout(timer);
+}
+
 async function stop(code = 0) {
   if (stopping) return;
   stopping = true;
   console.error('[stack] stopping');
   // Reverse order of the data path: gateways first, NATS last.
   for (const group of [services.filter((s) => s.name.startsWith('gateway')), services.filter((s) => s.name === 'broadcast'), services.filter((s) => s.name === 'chat')]) {
-    for (const s of group) s.child?.kill('SIGTERM');
-    await Promise.all(group.map((s) => exited(s.child)));
+    await Promise.all(group.map(stopService));
   }
   await nats?.stop();
   dataDirLock.release();
