@@ -1,20 +1,12 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { freePort } from '@chat/nats';
-import { procStatFields } from '@chat/runtime';
-import { killProcessGroup, processGroupMembers } from '@chat/testing';
+import { childProcesses, killProcessGroup, processGroupMembers } from '@chat/testing';
 
 const ROOT = join(import.meta.dirname, '..');
-
-/** npm's child: scripts/bootstrap.mjs, which runs the stack. */
-function childOf(pid: number): number {
-  const child = readdirSync('/proc').find((entry) => /^\d+$/.test(entry) && Number(procStatFields(Number(entry))?.[1]) === pid);
-  if (!child) throw new Error(`process ${pid} has no child`);
-  return Number(child);
-}
 
 /**
  * `npm start` as a supervisor or a test harness runs it: a process of its own group that is
@@ -42,7 +34,7 @@ it.each([
       npm.once('exit', (code) => reject(new Error(`npm start exited (${code}):\n${out.slice(-2000)}`)));
     });
     if (target === 'npm start') npm.kill(signal);
-    else process.kill(childOf(npm.pid!), signal);
+    else process.kill(childProcesses(npm.pid!)[0]!.pid, signal); // npm's child: scripts/bootstrap.mjs
     // A harness that stops npm closes its end of the pipes too: writes to them must not end the
     // stack halfway through stopping (it did: nats-server was left running, DATA_DIR locked).
     npm.stdout.destroy();

@@ -1,11 +1,10 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { freePort } from '@chat/nats';
-import { procStatFields } from '@chat/runtime';
-import { killProcessGroup, processGroupMembers, spawnScript, spawnService, type ServiceProcess } from '@chat/testing';
+import { childProcesses, killProcessGroup, processGroupMembers, spawnScript, spawnService, type ServiceProcess } from '@chat/testing';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'stack-lock-'));
 let first: ServiceProcess | undefined;
@@ -104,19 +103,13 @@ it('a stack killed with SIGKILL takes its services and nats-server with it', { t
   await stopsWholeGroup((stack) => stack.child.kill('SIGKILL'));
 });
 
-/** The pid of the stack's child running `main` (a path under services/). */
-function serviceOf(stackPid: number, main: string): number {
-  const pid = readdirSync('/proc').find((entry) => /^\d+$/.test(entry) && Number(procStatFields(Number(entry))?.[1]) === stackPid && readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(main));
-  if (!pid) throw new Error(`no ${main} under process ${stackPid}`);
-  return Number(pid);
-}
-
 // A service that does not stop (hung, or stopped with SIGSTOP as here) must not keep the stack,
 // nats-server and DATA_DIR's lock alive forever.
 it('a stack stopping kills a service that does not stop within its grace', { timeout: 90_000 }, async () => {
   await stopsWholeGroup(
     (stack) => {
-      process.kill(serviceOf(stack.child.pid!, 'services/gateway/src/main.ts'), 'SIGSTOP');
+      const gateway = childProcesses(stack.child.pid!).find((p) => p.cmdline.includes('services/gateway/src/main.ts'));
+      process.kill(gateway!.pid, 'SIGSTOP');
       stack.child.kill('SIGTERM');
     },
     (dir) => expect(existsSync(join(dir, '.lock'))).toBe(false),

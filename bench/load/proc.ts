@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { procStatFields } from '@chat/runtime';
+import { procProcesses, procStatFields } from '@chat/runtime';
 
 const HAS_PROC = existsSync('/proc/self/stat');
 const TICK_MS = (() => {
@@ -48,13 +48,9 @@ export function fdCountOf(pid: number): number {
 export function processTree(root: number): number[] {
   if (!HAS_PROC) return [];
   const children = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const ppid = Number(procStatFields(Number(entry))?.[1]);
-    if (!Number.isFinite(ppid)) continue;
-    const list = children.get(ppid) ?? [];
-    list.push(Number(entry));
-    children.set(ppid, list);
+  for (const { pid, fields } of procProcesses()) {
+    const ppid = Number(fields[1]);
+    children.set(ppid, [...(children.get(ppid) ?? []), pid]);
   }
   const out: number[] = [];
   const queue = [root];

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /**
  * The fields of /proc/<pid>/stat after the command name (Linux only; undefined elsewhere or
@@ -13,4 +13,19 @@ export function procStatFields(pid: number): string[] | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Every process alive now with its stat fields (see procStatFields); empty where /proc is missing. */
+export function procProcesses(): Array<{ pid: number; fields: string[] }> {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  return entries.flatMap((entry) => {
+    if (!/^\d+$/.test(entry)) return [];
+    const fields = procStatFields(Number(entry));
+    return fields ? [{ pid: Number(entry), fields }] : []; // exited meanwhile
+  });
 }

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { procStatFields } from '@chat/runtime';
+import { procProcesses } from '@chat/runtime';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -87,18 +87,28 @@ export function killProcessGroup(pgid: number | undefined): void {
   }
 }
 
+function commandOf(pid: number, file: 'comm' | 'cmdline'): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/${file}`, 'utf8').replaceAll('\0', ' ').trim();
+  } catch {
+    return undefined; // exited meanwhile
+  }
+}
+
 /** The commands of the processes still in a process group, e.g. ['nats-server'] (from /proc). */
 export function processGroupMembers(pgid: number): string[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .flatMap((pid) => {
-      const fields = procStatFields(Number(pid));
-      // A zombie has exited; it only waits for its parent to reap it.
-      if (!fields || Number(fields[2]) !== pgid || fields[0] === 'Z') return [];
-      try {
-        return [readFileSync(`/proc/${pid}/comm`, 'utf8').trim()];
-      } catch {
-        return []; // exited meanwhile
-      }
+  // A zombie has exited; it only waits for its parent to reap it.
+  return procProcesses()
+    .filter(({ fields }) => Number(fields[2]) === pgid && fields[0] !== 'Z')
+    .flatMap(({ pid }) => commandOf(pid, 'comm') ?? []);
+}
+
+/** The children of `ppid` alive now, with their command lines (from /proc). */
+export function childProcesses(ppid: number): Array<{ pid: number; cmdline: string }> {
+  return procProcesses()
+    .filter(({ fields }) => Number(fields[1]) === ppid)
+    .flatMap(({ pid }) => {
+      const cmdline = commandOf(pid, 'cmdline');
+      return cmdline === undefined ? [] : [{ pid, cmdline }];
     });
 }
